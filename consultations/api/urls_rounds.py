@@ -1,0 +1,2 @@
+"""Routes (filled in by the area owner)."""
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Consultations: drafting rounds, comments, votes, dispositions and round reports."""
+from django.apps import AppConfig
+
+
+class ConsultationsConfig(AppConfig):
+    name = "consultations"
+    default_auto_field = "django.db.models.BigAutoField"

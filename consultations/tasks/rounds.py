@@ -1,0 +1,1 @@
+"""Round tasks: opening and closing rounds on time, notifications."""

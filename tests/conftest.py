@@ -1,0 +1,69 @@
+"""Shared fixtures: one user per role, API clients, and the real-service helpers."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from workbench import services
+from workbench.models import StakeholderGroup
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def groups(db):
+    made = {}
+    for slug, name in [("developers", "Developers"), ("civil-society", "Civil society"), ("industry", "Industry")]:
+        made[slug], _ = StakeholderGroup.objects.get_or_create(slug=slug, defaults={"name": name})
+    return made
+
+
+def _user(username, group=None, facilitator=False):
+    user = services.user_sign_up(username=username, password=PASSWORD, display_name=username.title(), group=group)
+    if facilitator:
+        services.facilitator_grant(actor=None, user=user)
+    return user
+
+
+@pytest.fixture
+def facilitator(groups):
+    return _user("fran", facilitator=True)
+
+
+@pytest.fixture
+def stakeholder(groups):
+    """A signed-up stakeholder in the developers group."""
+    return _user("alice", groups["developers"])
+
+
+@pytest.fixture
+def other_stakeholder(groups):
+    """A second stakeholder, in civil society."""
+    return _user("bob", groups["civil-society"])
+
+
+@pytest.fixture
+def outsider(groups):
+    """Signed up, but in no stakeholder group yet."""
+    return _user("olga")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def facilitator_api(facilitator):
+    return client_for(facilitator)
+
+
+@pytest.fixture
+def stakeholder_api(stakeholder):
+    return client_for(stakeholder)
