@@ -163,7 +163,10 @@ class ImportForm(forms.Form):
     label = forms.CharField(max_length=40, help_text="e.g. 0.0.9, 1.0-RC1, 1.0")
     change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     file = forms.FileField(required=False, help_text="A UTF-8 Markdown file; or paste the text below.")
-    markdown = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), required=False, strip=False)
+    markdown = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}), required=False, strip=False,
+        help_text="Pasted text is stored with LF line endings; upload a file to keep its bytes exactly.",
+    )
     publish = forms.BooleanField(required=False, label="Publish at once (a published version can no longer change)")
 
 
@@ -178,7 +181,8 @@ def version_import(request, slug):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            markdown = data["markdown"]
+            # Browsers send a textarea's line breaks as CRLF whatever was pasted; uploads keep their bytes.
+            markdown = data["markdown"].replace("\r\n", "\n")
             if data["file"]:
                 markdown = services.decode_markdown(data["file"].read())
             if not markdown.strip():

@@ -140,7 +140,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # E-mail: printed to the console unless EMAIL_URL names a server (smtp://user:pass@host:587/?tls=True).
-EMAIL_URL = os.environ.get("EMAIL_URL", "consolemail://")
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 vars().update(dj_email_url.parse(EMAIL_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Workbench <workbench@localhost>")
 
@@ -175,8 +175,9 @@ if THROTTLE_WRITES.lower() in {"off", "none", "0", ""}:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated request then gets 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "workbench.api.pagination.Pagination",
@@ -185,6 +186,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"writes": THROTTLE_WRITES or None},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "workbench.api.errors.exception_handler",
+    # ?format= is ours (json|markdown|html on diffs and reports), not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -46,9 +46,9 @@ def test_compare_page_switches_views(page, facilitator):
     assert page.locator("[data-testid=diff] ins").count() > 0
     page.get_by_label("View").select_option("side_by_side")
     page.get_by_role("button", name="Compare").click()
-    page.wait_for_url("**view=side_by_side**")
+    page.wait_for_url(lambda url: "view=side_by_side" in url)
     assert page.get_by_test_id("diff").get_attribute("data-view") == "side_by_side"
     page.get_by_label("Show").select_option("whole")
     page.get_by_role("button", name="Compare").click()
-    page.wait_for_url("**mode=whole**")
+    page.wait_for_url(lambda url: "mode=whole" in url)
     assert page.locator("[data-testid=diff] [data-op=equal]").count() > 0

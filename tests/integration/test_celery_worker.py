@@ -35,17 +35,13 @@ def test_worker_runs_task_that_writes_to_postgres():
         )
 
 
-def test_a_worker_on_a_wrong_broker_never_runs_the_task():
-    """The guard the test above relies on: with a broker nobody listens on, the row never appears."""
-    from workbench.celery import app
+def test_a_wrong_broker_url_fails_loudly_instead_of_losing_the_task():
+    """With a broker nobody listens on, publishing raises: a task is never dropped in silence."""
+    from celery import Celery
+    from kombu.exceptions import OperationalError
 
+    probe = Celery("probe", broker="redis://127.0.0.1:6390/0")  # nothing listens there
     token = uuid.uuid4().hex
-    saved = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:6390/0"  # nothing listens there
-    try:
-        with pytest.raises(Exception):
-            ping.apply_async((token,), retry=False)
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
+    with pytest.raises(OperationalError):
+        probe.send_task("workbench.tasks.ping", args=(token,), retry=False)
     assert not AuditEvent.objects.filter(data__token=token).exists()

@@ -37,7 +37,7 @@ def test_bad_token_is_a_json_401(api):
 
 
 def test_wrong_password_is_a_json_400_with_message(api, stakeholder):
-    body = _assert_json_error(api.post("/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"), 401)
+    body = _assert_json_error(api.post("/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"), 400)
     assert body["detail"] == "Wrong username or password."
 
 
