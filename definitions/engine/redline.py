@@ -92,12 +92,13 @@ def clause_to_html(clause: ClauseDiff, *, layout: str = "inline", from_href: str
         links.append(f'<a href="{html.escape(from_href)}#{html.escape(clause.from_anchor)}">§ old</a>')
     if to_href and clause.to_anchor:
         links.append(f'<a href="{html.escape(to_href)}#{html.escape(clause.to_anchor)}">§ new</a>')
-    label = ""
-    if clause.op != "equal":
-        text = {"moved": f"moved from #{clause.from_anchor}", "added": "added", "removed": "removed",
-                "modified": "whitespace only" if clause.whitespace_only else "modified"}[clause.op]
-        label = f'<span class="wb-diff-label">{html.escape(text)}</span> '
-    nav = f'<span class="wb-diff-links">{" ".join(links)}</span>' if links else ""
+    labels = {"equal": "unchanged", "moved": f"moved from #{clause.from_anchor}", "added": "added",
+              "removed": "removed", "modified": "whitespace only" if clause.whitespace_only else "modified"}
+    label = labels[clause.op] if clause.op != "equal" or links else ""
+    meta = ""
+    if label:
+        nav = f' <span class="wb-diff-links">{" ".join(links)}</span>' if links else ""
+        meta = f'<div class="wb-diff-meta"><span class="wb-diff-label">{html.escape(label)}</span>{nav}</div>'
     if layout == "side_by_side":
         body = (
             f'<div class="wb-side-by-side"><div class="wb-diff-old">{_words_html(clause.words, "=-")}</div>'
@@ -105,7 +106,7 @@ def clause_to_html(clause: ClauseDiff, *, layout: str = "inline", from_href: str
         )
     else:
         body = _words_html(clause.words, "=-+")
-    return f"<div {attrs}>{label}{nav}{body}</div>"
+    return f'<div {attrs}>{meta}<div class="wb-diff-text">{body}</div></div>'
 
 
 def to_html(result: VersionDiff, *, layout: str = "inline", only_changes: bool = False,
