@@ -165,7 +165,7 @@ def version_import(
                 depth=clause.depth,
                 heading_path=list(clause.heading_path),
                 source_markdown=clause.source,
-                html=html_engine.render_html(clause.source, references=document.references),
+                html=html_engine.render_html(clause.source, references=document.references, kind=clause.kind),
                 hash=clause.hash,
                 continues=continues,
                 relation=relation if continues else ("added" if previous else ""),

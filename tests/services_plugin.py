@@ -66,6 +66,10 @@ else:
     os.environ.pop("REDIS_URL", None)
     problems.append(redis_problem)
 
+# One test database and one Celery queue per run, so runs sharing the servers never collide.
+os.environ.setdefault("WORKBENCH_TEST_DB_NAME", f"test_workbench_{os.getpid()}")
+os.environ.setdefault("WORKBENCH_CELERY_QUEUE", f"workbench-test-{os.getpid()}")
+
 # Unit and API tests run tasks in-process; tests marked `services` start a real worker and switch
 # eager mode off for their duration.
 os.environ["WORKBENCH_EAGER_TASKS"] = "1"

@@ -113,6 +113,10 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+# Test runs may share one server (several developers, or CI beside a developer): each run can name
+# its own test database.
+if os.environ.get("WORKBENCH_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["WORKBENCH_TEST_DB_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: when set, the Celery broker and the cache; without it, tasks run in-process.
@@ -131,6 +135,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("WORKBENCH_VISIBILITY_TIMEOUT", 600)}
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("WORKBENCH_CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
