@@ -33,6 +33,8 @@ def test_worker_runs_task_that_writes_to_postgres():
         assert wait_for(lambda: AuditEvent.objects.filter(verb="worker.ping", data__token=token).exists()), (
             "the worker did not run the task within 30 s"
         )
+    row = AuditEvent.objects.get(verb="worker.ping", data__token=token)
+    assert row.data["worker"], "the task ran in-process, not on a worker"
 
 
 def test_a_wrong_broker_url_fails_loudly_instead_of_losing_the_task():
