@@ -1,232 +1,619 @@
-"""Clause alignment between two versions: which new clause continues which old one.
+"""Clause alignment between two versions: which clause of the new version continues which clause of
+the old one. Pure Python (no Django).
 
-Pure Python (no Django). Used at import, to let a new version inherit anchors, and by the diff.
+It serves twice: at import, so that a new version's clauses inherit the anchors (and with them the
+comments and votes) of the clauses they continue; and in the redline diff, to pair the clauses whose
+words are compared. It works on plain `ClauseRef` lists and knows nothing of Markdown.
 
-Matching runs in passes, each on what the earlier ones left unmatched, so that the cheap, certain
+Matching runs in passes, each on what the earlier ones left unmatched, so the cheap and certain
 matches come first and the costly similarity search sees few clauses:
 
-1. same key (anchor) on both sides;
-2. identical source text (exact hash), in document order for repeated texts;
-3. identical text once whitespace is folded (a reflow);
-4. similar text: candidates are old clauses sharing *rare* words with the new one (an inverted
-   index, so no all-pairs comparison), scored with rapidfuzz, taken greedily best-first.
+1. the same key (anchor) on both sides;
+2. identical source text;
+3. identical matching text (`ClauseRef.text`, by default the source with whitespace folded: a
+   reflowed paragraph), then the same words in the same order (only markup changed, e.g. a setext
+   heading rewritten as ``##``);
+4. similar text, scored with rapidfuzz, but never all pairs: each unmatched new clause is compared
+   only with the unmatched old clauses that share its rarest word shingles (an inverted index read
+   rarest-first under a fixed budget) and with the few unmatched old clauses around the place where
+   it is expected, so the work grows linearly with the size of the document;
+5. rewritten in place: what is still unmatched between two clauses that kept their order is a
+   block that was replaced, as a reader sees it; there a clause pairs with the one at its place
+   on a laxer test (the mean of character, word and partial similarity, 10 points under the
+   cutoff), in order, comparing each new clause only with a few old ones at its relative position
+   in the block.
 
-Then a longest increasing subsequence of the matched old positions (in new order) marks the pairs
-that kept their relative order; the others are ``moved``. A new clause left unmatched whose best
-candidate was already taken becomes a ``split`` of that old clause; an old clause left unmatched
-whose best candidate was taken is ``merged`` into it.
+In passes 2 and 3 a text found once on each side pairs up at once, wherever it is; a repeated text
+(``### Examples`` under every section) pairs up in order, choosing the copies nearest to where the
+unique matches say each one should be, so that adding a section does not shift every repeat onto
+its neighbour. Every copy that can be paired is paired: a clause whose text is unchanged always
+continues an old clause with the same text when one is left unclaimed.
+
+Then a longest increasing subsequence of the matched old positions (taken in new order; among the
+longest, the one keeping the most unchanged clauses) marks the pairs that kept their relative
+order; the other pairs are ``moved``. Splits and merges come from containment: a new clause left
+over whose text is found inside an old clause that another new clause continues is ``split`` from
+it; an old clause left over whose text is found inside a new clause that continues another old
+clause was merged into it (the new clause is ``merged``, the old one ``removed`` with
+``merged_into``). Pass 4 finds these among the clauses it compares; a last look at each left-over
+clause's neighbours finds them when the clause they came from was matched earlier (by its anchor).
+
+The result is deterministic: every loop runs in index order and every tie is broken by index.
 """
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from rapidfuzz import fuzz
 
-WORD_RE = re.compile(r"\w+", re.UNICODE)
-SPACE_RE = re.compile(r"\s+")
+__all__ = [
+    "Alignment",
+    "ClauseRef",
+    "MatchKind",
+    "Pair",
+    "Relation",
+    "SIMILARITY_CUTOFF",
+    "align",
+    "fold",
+    "longest_increasing_subsequence",
+]
 
-#: Similarity (0-100, rapidfuzz ratio) at or above which two clauses are the same clause edited.
+Relation = Literal["equal", "modified", "moved", "split", "merged", "added", "removed"]
+MatchKind = Literal["key", "text", "reflow", "words", "similar", "contained", "in_place"]
+
+#: Similarity (rapidfuzz ``ratio``, 0-100) from which two clauses count as one clause edited.
 SIMILARITY_CUTOFF = 60.0
-#: A word is "rare" when it occurs in at most this many clauses of the old version; only rare
-#: words propose candidates, which keeps the similarity pass near-linear.
-RARE_WORD_LIMIT = 8
-#: At most this many candidates (those sharing the most rare words) are scored per new clause.
-MAX_CANDIDATES = 12
-#: Below this many candidates from rare words, the old clauses at nearby positions are added.
-NEIGHBOURHOOD = 3
+#: ``partial_ratio`` (0-100) from which the shorter of two clauses counts as contained in the longer
+#: (a split or a merge).
+CONTAINMENT_CUTOFF = 90.0
+#: Containment is only judged for texts at least this long (shorter ones are found everywhere) and
+#: at most this fraction of the longer text (of similar lengths, plain similarity decides).
+MIN_CONTAINED_CHARS = 24
+MAX_CONTAINED_FRACTION = 0.85
+#: A shingle in more unmatched old clauses than this proposes no candidates: it says nothing.
+MAX_SHINGLE_FREQUENCY = 64
+#: Postings read per new clause, rarest shingles first; bounds the candidate search.
+POSTING_BUDGET = 256
+#: Candidates kept per new clause from the shingle votes, plus this many unmatched old clauses on
+#: each side of the expected position.
+MAX_CANDIDATES = 8
+NEIGHBOURS = 2
+#: A candidate at the expected position gets this bonus, fading to none at PROXIMITY_RANGE clauses
+#: away: between two near-equal candidates, the clause edited in place wins over a look-alike.
+PROXIMITY_BONUS = 5.0
+PROXIMITY_RANGE = 4.0
+#: Pass 5: two clauses at the same place in a replaced block count as one clause rewritten when the
+#: mean of their character ``ratio``, word ``ratio`` and ``partial_ratio`` reaches the similarity
+#: cutoff less this allowance; each new clause is compared with the old clauses up to
+#: IN_PLACE_WINDOW places either side of its relative position in the block.
+IN_PLACE_ALLOWANCE = 10.0
+IN_PLACE_WINDOW = 4
+#: Above this many cells, repeated texts pair up plainly in order instead of by nearest position.
+MAX_ORDERED_ASSIGNMENT_CELLS = 250_000
+
+_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class ClauseRef:
     """The minimum the engines need of a clause."""
 
-    key: str | None  # anchor, or None when unknown (a freshly parsed version)
+    key: str | None  # anchor, or None when unknown (e.g. a freshly parsed new version at import)
     markdown: str  # the clause's exact own source
+    # Text to match on when the source differs (e.g. the parser's text without list markers);
+    # None means the source with whitespace folded.
+    text: str | None = None
+
+    @property
+    def matching_text(self) -> str:
+        return self.text if self.text is not None else fold(self.markdown)
 
 
 @dataclass(frozen=True)
 class Pair:
-    """One line of an alignment: a new clause and the old clause it continues (or None)."""
+    """One line of an alignment: a new clause and the old clause it continues, or either alone.
+
+    ``relation`` is the headline; the flags say the rest (a merged clause may also have moved).
+    """
 
     new_index: int | None
     old_index: int | None
-    relation: str  # equal | modified | moved | split | added | removed
-    whitespace_only: bool = False
-    split_from: int | None = None  # for 'split': the old clause the extra part came from
-    merged_from: tuple[int, ...] = ()  # old clauses merged into this one besides old_index
+    relation: Relation
+    moved: bool = False  # continues an old clause, out of the original order
+    whitespace_only: bool = False  # continues an old clause whose source differs only in whitespace
+    matched_by: MatchKind | None = None
+    split_from: int | None = None  # relation 'split': the old clause this one was split from
+    merged_from: tuple[int, ...] = ()  # relation 'merged': the other old clauses merged into this one
+    merged_into: int | None = None  # relation 'removed': the new clause this old one was merged into
 
 
-@dataclass
+@dataclass(frozen=True)
 class Alignment:
-    pairs: list[Pair] = field(default_factory=list)
+    """Every new clause once (in new order), then every old clause that nothing continues."""
+
+    pairs: tuple[Pair, ...]
+
+    def __iter__(self) -> Iterator[Pair]:
+        return iter(self.pairs)
 
     def continuation_of(self) -> dict[int, int]:
-        """new index -> old index, for the clauses that continue an old one."""
+        """new index -> index of the old clause it continues."""
         return {p.new_index: p.old_index for p in self.pairs if p.new_index is not None and p.old_index is not None}
+
+    def for_new(self) -> list[Pair]:
+        """The pairs of the new clauses, indexed by new index."""
+        return [p for p in self.pairs if p.new_index is not None]
+
+    def removed(self) -> list[Pair]:
+        """The old clauses no new clause continues (merged ones included), in old order."""
+        return [p for p in self.pairs if p.new_index is None]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for pair in self.pairs:
+            counts[pair.relation] += 1
+        return dict(counts)
 
 
 def fold(text: str) -> str:
-    return SPACE_RE.sub(" ", text).strip()
+    """The text with every run of whitespace made one space, and none at either end."""
+    return " ".join(text.split())
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+def align(
+    old: Sequence[ClauseRef], new: Sequence[ClauseRef], *, similarity_cutoff: float = SIMILARITY_CUTOFF
+) -> Alignment:
+    """Pair the clauses of ``new`` with the clauses of ``old`` they continue (see the module notes).
+
+    ``similarity_cutoff`` is a rapidfuzz ratio (0-100): edited clauses less alike than this are
+    taken for a removal plus an addition.
+    """
+    return _Aligner(old, new, similarity_cutoff).run()
 
 
-def _words(text: str) -> set[str]:
-    return {w.casefold() for w in WORD_RE.findall(text)}
+@dataclass(frozen=True)
+class _Edge:
+    """A scored candidate pair of the similarity pass."""
+
+    new: int
+    old: int
+    ratio: float
+    containment: float  # how well the shorter text is found in the longer (0 when not judged)
+    new_is_shorter: bool
+    distance: float  # from the position where the new clause is expected in the old version
+    rank: float  # ratio plus the proximity bonus
 
 
-def align(old: Sequence[ClauseRef], new: Sequence[ClauseRef], *, similarity_cutoff: float = SIMILARITY_CUTOFF) -> Alignment:
-    old_for_new: dict[int, int] = {}
-    taken_old: set[int] = set()
+class _Side:
+    """One version's clauses, with what the passes derive from them computed on first use: most
+    clauses match on their source in pass 2, and never need more."""
 
-    def match(n: int, o: int) -> None:
-        old_for_new[n] = o
-        taken_old.add(o)
+    def __init__(self, refs: Sequence[ClauseRef]) -> None:
+        self.refs = refs
+        self._texts: dict[int, str] = {}
+        self._words: dict[int, list[str]] = {}
+        self._word_sets: dict[int, frozenset[str]] = {}
 
-    # 1. Same key on both sides.
-    old_by_key = {ref.key: i for i, ref in enumerate(old) if ref.key}
-    for n, ref in enumerate(new):
-        if ref.key and ref.key in old_by_key and old_by_key[ref.key] not in taken_old:
-            match(n, old_by_key[ref.key])
+    def __len__(self) -> int:
+        return len(self.refs)
 
-    # 2 and 3. Identical text, then identical folded text; repeated texts pair up in order.
-    for normalise in (lambda s: s, fold):
-        buckets: dict[str, list[int]] = defaultdict(list)
-        for o, ref in enumerate(old):
-            if o not in taken_old:
-                buckets[_digest(normalise(ref.markdown))].append(o)
-        for n, ref in enumerate(new):
-            if n in old_for_new:
-                continue
-            bucket = buckets.get(_digest(normalise(ref.markdown)))
-            while bucket and bucket[0] in taken_old:
-                bucket.pop(0)
-            if bucket:
-                match(n, bucket.pop(0))
+    def text(self, i: int) -> str:
+        if i not in self._texts:
+            self._texts[i] = self.refs[i].matching_text
+        return self._texts[i]
 
-    # 4. Similar text, through an inverted index of rare words.
-    free_old = [o for o in range(len(old)) if o not in taken_old]
-    free_new = [n for n in range(len(new)) if n not in old_for_new]
-    best_taken: dict[int, tuple[float, int]] = {}  # new index -> (score, old) for split detection
-    if free_old and free_new:
-        old_words = {o: _words(old[o].markdown) for o in free_old}
+    def words(self, i: int) -> list[str]:
+        if i not in self._words:
+            self._words[i] = _WORD_RE.findall(self.text(i).casefold())
+        return self._words[i]
+
+    def word_set(self, i: int) -> frozenset[str]:
+        if i not in self._word_sets:
+            self._word_sets[i] = frozenset(self.words(i))
+        return self._word_sets[i]
+
+    def word_key(self, i: int) -> str | None:
+        """The words, without the markup and punctuation between them (None: no words)."""
+        words = self.words(i)
+        return " ".join(words) if words else None
+
+    def shingles(self, i: int) -> set[str]:
+        """Words and word pairs: pairs make an edited sentence findable even when the vocabulary is
+        small; single words keep one- and two-word clauses (headings) findable."""
+        words = self.words(i)
+        found = set(words)
+        found.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+        return found
+
+
+class _Aligner:
+    def __init__(self, old: Sequence[ClauseRef], new: Sequence[ClauseRef], cutoff: float) -> None:
+        self.old, self.new, self.cutoff = _Side(old), _Side(new), cutoff
+        self.old_of_new: list[int | None] = [None] * len(new)
+        self.new_of_old: list[int | None] = [None] * len(old)
+        self.matched_by: dict[int, MatchKind] = {}
+        self.split_from: dict[int, int] = {}
+        self.merged_into: dict[int, int] = {}
+
+    def run(self) -> Alignment:
+        self._match_keys()
+        self._match_identical(lambda side, i: side.refs[i].markdown, "text")
+        self._match_identical(_Side.text, "reflow")
+        self._match_identical(_Side.word_key, "words")
+        self._match_similar()
+        self._match_in_place()
+        self._note_neighbouring_splits_and_merges()
+        return self._result()
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+
+    def _link(self, n: int, o: int, how: MatchKind) -> None:
+        self.old_of_new[n] = o
+        self.new_of_old[o] = n
+        self.matched_by[n] = how
+
+    def _free_old(self) -> list[int]:
+        return [o for o, n in enumerate(self.new_of_old) if n is None]
+
+    def _free_new(self) -> list[int]:
+        return [n for n, o in enumerate(self.old_of_new) if o is None]
+
+    def _in_order_matches(self) -> list[tuple[int, int]]:
+        """The matched (new, old) pairs that kept their relative order, in new order: the heaviest
+        increasing run of old positions, where every pair counts the same except that a pair of
+        identical texts counts a little more (so an edited clause, not an unchanged one, is the
+        one taken to have moved when either could be)."""
+        matched = [(n, o) for n, o in enumerate(self.old_of_new) if o is not None]
+        unit = len(matched) + 1  # more than all the bonuses together: the run's length comes first
+        weights = [
+            unit + (self.old.refs[o].markdown == self.new.refs[n].markdown) for n, o in matched
+        ]
+        chosen = longest_increasing_subsequence([o for _, o in matched], weights)
+        return [matched[k] for k in sorted(chosen)]
+
+    def _expected_old_positions(self) -> list[float]:
+        """Where each new clause would sit in the old version, judging by the matched clauses that
+        kept their order: a matched clause sits at its counterpart; an unmatched one between two of
+        them sits as many places after the first (or before the second, whichever is nearer), but
+        strictly between their counterparts."""
+        n_new, n_old = len(self.new), len(self.old)
+        anchors = self._in_order_matches()
+        if not anchors:
+            scale = n_old / n_new if n_new else 0.0
+            return [n * scale for n in range(n_new)]
+        expected = [0.0] * n_new
+        bounds = [(None, None), *anchors, (None, None)]
+        for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
+            start = 0 if n1 is None else n1 + 1
+            end = n_new if n2 is None else n2
+            if n2 is not None:
+                expected[n2] = float(o2)
+            for m in range(start, end):
+                if n1 is not None and (n2 is None or m - n1 <= n2 - m):
+                    position = float(o1 + (m - n1))
+                else:
+                    position = float(o2 - (n2 - m))  # type: ignore[operator]
+                if o1 is not None:
+                    position = max(position, o1 + 0.5)
+                if o2 is not None:
+                    position = min(position, o2 - 0.5)
+                expected[m] = position
+        return expected
+
+    # -- passes 1-3: certain matches --------------------------------------------------------------
+
+    def _match_keys(self) -> None:
+        old_by_key: dict[str, int] = {}
+        for o, ref in enumerate(self.old.refs):
+            if ref.key is not None:
+                old_by_key.setdefault(ref.key, o)  # keys should be unique; the first one wins
+        if not old_by_key:
+            return
+        for n, ref in enumerate(self.new.refs):
+            o = old_by_key.get(ref.key) if ref.key is not None else None
+            if o is not None and self.new_of_old[o] is None:
+                self._link(n, o, "key")
+
+    def _match_identical(self, value: Callable[[_Side, int], str | None], how: MatchKind) -> None:
+        """Pair unmatched clauses whose ``value`` is the same (None matches nothing)."""
+        free_old, free_new = self._free_old(), self._free_new()
+        if not free_old or not free_new:
+            return
+        old_groups: dict[str, list[int]] = defaultdict(list)
+        for o in free_old:
+            if (key := value(self.old, o)) is not None:
+                old_groups[key].append(o)
+        new_groups: dict[str, list[int]] = defaultdict(list)
+        for n in free_new:
+            if (key := value(self.new, n)) is not None and key in old_groups:
+                new_groups[key].append(n)
+        repeated: list[tuple[list[int], list[int]]] = []
+        for key, news in new_groups.items():
+            olds = old_groups[key]
+            if len(news) == 1 and len(olds) == 1:
+                self._link(news[0], olds[0], how)
+            else:
+                repeated.append((news, olds))
+        if repeated:
+            # Positions come from the unique matches just made: they are the landmarks.
+            expected = self._expected_old_positions()
+            for news, olds in repeated:
+                for n, o in _ordered_assignment(news, olds, lambda n, o: abs(expected[n] - o)):
+                    self._link(n, o, how)
+
+    # -- pass 4: similar text ---------------------------------------------------------------------
+
+    def _match_similar(self) -> None:
+        free_old, free_new = self._free_old(), self._free_new()
+        if not free_old or not free_new:
+            return
+        expected = self._expected_old_positions()
         index: dict[str, list[int]] = defaultdict(list)
         for o in free_old:
-            for w in old_words[o]:
-                index[w].append(o)
-        candidates: list[tuple[float, int, int]] = []
+            for shingle in self.old.shingles(o):
+                index[shingle].append(o)
+        edges: list[_Edge] = []
         for n in free_new:
-            shared: dict[int, int] = defaultdict(int)
-            for w in _words(new[n].markdown):
-                posting = index.get(w)
-                if posting and len(posting) <= RARE_WORD_LIMIT:
-                    for o in posting:
-                        shared[o] += 1
-            chosen = sorted(shared, key=lambda o: (-shared[o], o))[:MAX_CANDIDATES]
-            if len(chosen) < NEIGHBOURHOOD:
-                # Expected position of n in old order: scale by length; add the free old clauses there.
-                guess = int(n * len(old) / max(1, len(new)))
-                at = bisect.bisect_left(free_old, guess)
-                for o in free_old[max(0, at - NEIGHBOURHOOD): at + NEIGHBOURHOOD]:
-                    if o not in chosen:
-                        chosen.append(o)
-            a = fold(new[n].markdown)
-            for o in chosen:
-                score = fuzz.ratio(a, fold(old[o].markdown), score_cutoff=similarity_cutoff)
-                if score:
-                    candidates.append((score, n, o))
-        candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-        for score, n, o in candidates:
-            if n in old_for_new:
-                continue
-            if o in taken_old:
-                best_taken.setdefault(n, (score, o))
-                continue
-            match(n, o)
+            for o in self._candidates(n, expected[n], index, free_old):
+                edge = self._score(n, o, expected[n])
+                if edge is not None:
+                    edges.append(edge)
 
-    # Splits: an unmatched new clause much like an old clause that another new clause continues.
-    split_of: dict[int, int] = {}
-    for n in range(len(new)):
-        if n not in old_for_new and n in best_taken:
-            split_of[n] = best_taken[n][1]
-    # Merges: an unmatched old clause much like a new clause that continues another old clause.
-    merged_into: dict[int, list[int]] = defaultdict(list)
-    new_of_old = {o: n for n, o in old_for_new.items()}
-    unmatched_old = [o for o in range(len(old)) if o not in taken_old]
-    if unmatched_old and old_for_new:
-        new_words_index: dict[str, list[int]] = defaultdict(list)
-        matched_new = sorted(old_for_new)
-        for n in matched_new:
-            for w in _words(new[n].markdown):
-                new_words_index[w].append(n)
-        for o in unmatched_old:
-            shared: dict[int, int] = defaultdict(int)
-            for w in _words(old[o].markdown):
-                posting = new_words_index.get(w)
-                if posting and len(posting) <= RARE_WORD_LIMIT:
-                    for n in posting:
-                        shared[n] += 1
-            best = None
-            a = fold(old[o].markdown)
-            for n in sorted(shared, key=lambda n: (-shared[n], n))[:MAX_CANDIDATES]:
-                # Merged text holds the old clause: partial ratio finds it inside the longer one.
-                score = fuzz.partial_ratio(a, fold(new[n].markdown), score_cutoff=max(similarity_cutoff, 80))
-                if score and (best is None or score > best[0]):
-                    best = (score, n)
-            if best is not None and len(fold(new[best[1]].markdown)) > len(fold(old[new_of_old.get(best[1], o)].markdown)):
-                merged_into[best[1]].append(o)
-    merged_old = {o for olds in merged_into.values() for o in olds}
+        # Best first: the clearest continuations claim their clauses before the doubtful ones.
+        similar = sorted(
+            (e for e in edges if e.ratio >= self.cutoff), key=lambda e: (-e.rank, -e.ratio, e.distance, e.new, e.old)
+        )
+        for e in similar:
+            if self.old_of_new[e.new] is None and self.new_of_old[e.old] is None:
+                self._link(e.new, e.old, "similar")
 
-    # Moves: pairs outside the longest increasing subsequence of old positions (in new order).
-    matched = sorted(old_for_new.items())
-    in_order = _lis_members([o for _, o in matched])
-    pairs: list[Pair] = []
-    for k, (n, o) in enumerate(matched):
-        same = new[n].markdown == old[o].markdown
-        ws_only = not same and fold(new[n].markdown) == fold(old[o].markdown)
-        if k not in in_order:
-            relation = "moved"
-        elif same:
-            relation = "equal"
-        else:
-            relation = "modified"
-        pairs.append(Pair(n, o, relation, whitespace_only=ws_only, merged_from=tuple(sorted(merged_into.get(n, ())))))
-    for n in range(len(new)):
-        if n not in old_for_new:
-            if n in split_of:
-                pairs.append(Pair(n, None, "split", split_from=split_of[n]))
+        contained = sorted(
+            (e for e in edges if e.containment >= CONTAINMENT_CUTOFF),
+            key=lambda e: (-e.ratio, -e.containment, e.distance, e.new, e.old),
+        )
+        # A part of a split (or merge) too short to pass the similarity cutoff still continues its
+        # clause when nothing else does: the largest part carries the anchor.
+        for e in contained:
+            if e.ratio >= self.cutoff / 2 and self.old_of_new[e.new] is None and self.new_of_old[e.old] is None:
+                self._link(e.new, e.old, "contained")
+        for e in contained:
+            if e.new_is_shorter:
+                if self.old_of_new[e.new] is None and self.new_of_old[e.old] is not None:
+                    self.split_from.setdefault(e.new, e.old)
+            elif self.new_of_old[e.old] is None and self.old_of_new[e.new] is not None:
+                self.merged_into.setdefault(e.old, e.new)
+
+    def _candidates(self, n: int, expected: float, index: dict[str, list[int]], free_old: list[int]) -> list[int]:
+        postings = sorted(
+            (len(found), shingle)
+            for shingle in self.new.shingles(n)
+            if (found := index.get(shingle)) is not None and len(found) <= MAX_SHINGLE_FREQUENCY
+        )
+        votes: dict[int, int] = defaultdict(int)
+        read = 0
+        for size, shingle in postings:
+            if read and read + size > POSTING_BUDGET:
+                break
+            for o in index[shingle]:
+                votes[o] += 1
+            read += size
+        ranked = sorted(votes, key=lambda o: (-votes[o], abs(o - expected), o))[:MAX_CANDIDATES]
+        at = bisect.bisect_left(free_old, expected)
+        nearby = free_old[max(0, at - NEIGHBOURS): at + NEIGHBOURS]
+        return list(dict.fromkeys(ranked + nearby))
+
+    def _score(self, n: int, o: int, expected: float) -> _Edge | None:
+        a, b = self.new.text(n), self.old.text(o)
+        if not a or not b:
+            return None
+        containment = self._containment(n, o)
+        ratio = fuzz.ratio(a, b, score_cutoff=self.cutoff / 2 if containment else self.cutoff)
+        if not ratio:
+            return None
+        distance = abs(o - expected)
+        rank = ratio + PROXIMITY_BONUS * max(0.0, 1.0 - distance / PROXIMITY_RANGE)
+        return _Edge(n, o, ratio, containment, len(a) < len(b), distance, rank)
+
+    def _containment(self, n: int, o: int) -> float:
+        """How well the shorter of the two texts is found inside the longer (0 when not judged)."""
+        a, b = self.new.text(n), self.old.text(o)
+        short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+        if len(short) < MIN_CONTAINED_CHARS or len(short) > MAX_CONTAINED_FRACTION * len(long_):
+            return 0.0
+        # partial_ratio is costly: first ask whether most of the shorter text's words are there.
+        short_words, long_words = (self.new.word_set(n), self.old.word_set(o))
+        if len(a) > len(b):
+            short_words, long_words = long_words, short_words
+        if len(short_words & long_words) < 0.8 * len(short_words):
+            return 0.0
+        return fuzz.partial_ratio(short, long_, score_cutoff=CONTAINMENT_CUTOFF)
+
+    # -- pass 5: rewritten in place ---------------------------------------------------------------
+
+    def _match_in_place(self) -> None:
+        if None not in self.old_of_new and None not in self.new_of_old:
+            return
+        cutoff = self.cutoff - IN_PLACE_ALLOWANCE
+        for news, olds in self._replaced_blocks():
+            edges: list[tuple[float, float, int, int]] = []
+            scale = len(olds) / len(news)
+            for k, n in enumerate(news):
+                at = int((k + 0.5) * scale)
+                for j in range(max(0, at - IN_PLACE_WINDOW), min(len(olds), at + IN_PLACE_WINDOW + 1)):
+                    score = self._in_place_score(n, olds[j], cutoff)
+                    if score >= cutoff:
+                        edges.append((score, abs(j - k * scale), n, olds[j]))
+            # Best first, but in order: a pair may not cross one already made in this block.
+            accepted: list[tuple[int, int]] = []
+            for _, _, n, o in sorted(edges, key=lambda e: (-e[0], e[1], e[2], e[3])):
+                if self.old_of_new[n] is not None or self.new_of_old[o] is not None:
+                    continue
+                at = bisect.bisect_left(accepted, (n, o))
+                if (at > 0 and accepted[at - 1][1] > o) or (at < len(accepted) and accepted[at][1] < o):
+                    continue
+                accepted.insert(at, (n, o))
+                self._link(n, o, "in_place")
+
+    def _replaced_blocks(self) -> list[tuple[list[int], list[int]]]:
+        """The runs of unmatched new and old clauses between two consecutive in-order matches (and
+        before the first, after the last), where both runs are non-empty."""
+        bounds = [(-1, -1), *self._in_order_matches(), (len(self.new), len(self.old))]
+        blocks: list[tuple[list[int], list[int]]] = []
+        for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
+            if n2 - n1 < 2 or o2 - o1 < 2:
+                continue
+            news = [n for n in range(n1 + 1, n2) if self.old_of_new[n] is None]
+            olds = [o for o in range(o1 + 1, o2) if self.new_of_old[o] is None]
+            if news and olds:
+                blocks.append((news, olds))
+        return blocks
+
+    def _in_place_score(self, n: int, o: int, cutoff: float) -> float:
+        a, b = self.new.text(n), self.old.text(o)
+        if not a or not b:
+            return 0.0
+        partial_ratio_at_most = 100.0
+        quick = fuzz.ratio(a, b) + fuzz.ratio(self.new.words(n), self.old.words(o))
+        if (quick + partial_ratio_at_most) / 3 < cutoff:
+            return 0.0
+        return (quick + fuzz.partial_ratio(a, b)) / 3
+
+    # -- splits and merges next to their clause -------------------------------------------------
+
+    def _note_neighbouring_splits_and_merges(self) -> None:
+        """A clause left over next to a matched one whose text holds it is a split (or merge) of
+        it. Pass 4 finds these only among clauses free before it; this catches them when the
+        clause they came from was matched earlier, e.g. by its key when both versions have anchors."""
+        for n in self._free_new():
+            if n in self.split_from:
+                continue
+            for m in (n - 1, n + 1, n - 2, n + 2):
+                o = self.old_of_new[m] if 0 <= m < len(self.new) else None
+                if o is not None and self._containment(n, o) and len(self.new.text(n)) < len(self.old.text(o)):
+                    self.split_from[n] = o
+                    break
+        for o in self._free_old():
+            if o in self.merged_into:
+                continue
+            for p in (o - 1, o + 1, o - 2, o + 2):
+                n = self.new_of_old[p] if 0 <= p < len(self.old) else None
+                if n is not None and self._containment(n, o) and len(self.old.text(o)) < len(self.new.text(n)):
+                    self.merged_into[o] = n
+                    break
+
+    # -- the result -------------------------------------------------------------------------------
+
+    def _result(self) -> Alignment:
+        in_order = set(self._in_order_matches())
+        moved = {n for n, o in enumerate(self.old_of_new) if o is not None and (n, o) not in in_order}
+        merged_from: dict[int, list[int]] = defaultdict(list)
+        for o in sorted(self.merged_into):
+            merged_from[self.merged_into[o]].append(o)
+
+        pairs: list[Pair] = []
+        for n, o in enumerate(self.old_of_new):
+            if o is None:
+                if n in self.split_from:
+                    pairs.append(Pair(n, None, "split", split_from=self.split_from[n]))
+                else:
+                    pairs.append(Pair(n, None, "added"))
+                continue
+            a, b = self.old.refs[o].markdown, self.new.refs[n].markdown
+            same = a == b
+            relation: Relation
+            if merged_from.get(n):
+                relation = "merged"
+            elif n in moved:
+                relation = "moved"
             else:
-                pairs.append(Pair(n, None, "added"))
-    for o in range(len(old)):
-        if o not in taken_old:
-            pairs.append(Pair(None, o, "merged" if o in merged_old else "removed"))
-    pairs.sort(key=lambda p: (p.new_index is None, p.new_index if p.new_index is not None else p.old_index))
-    return Alignment(pairs)
+                relation = "equal" if same else "modified"
+            pairs.append(
+                Pair(
+                    n, o, relation,
+                    moved=n in moved,
+                    whitespace_only=not same and fold(a) == fold(b),
+                    matched_by=self.matched_by[n],
+                    merged_from=tuple(merged_from.get(n, ())),
+                )
+            )
+        for o, n in enumerate(self.new_of_old):
+            if n is None:
+                pairs.append(Pair(None, o, "removed", merged_into=self.merged_into.get(o)))
+        return Alignment(tuple(pairs))
 
 
-def _lis_members(seq: Sequence[int]) -> set[int]:
-    """Indices (into seq) of one longest strictly increasing subsequence, in O(n log n)."""
-    tails: list[int] = []  # seq values
-    tail_at: list[int] = []  # indices into seq
+def _ordered_assignment(news: list[int], olds: list[int], cost: Callable[[int, int], float]) -> list[tuple[int, int]]:
+    """Pair as many of ``news`` with ``olds`` as possible (all of the shorter list), keeping both in
+    order and minimising the summed cost; a dynamic programme over the two lists."""
+    if len(news) == len(olds) or len(news) * len(olds) > MAX_ORDERED_ASSIGNMENT_CELLS:
+        return list(zip(news, olds))
+    swap = len(news) > len(olds)
+    short, long_ = (olds, news) if swap else (news, olds)
+
+    def pair_cost(i: int, j: int) -> float:
+        return cost(long_[j], short[i]) if swap else cost(short[i], long_[j])
+
+    inf = float("inf")
+    s, m = len(short), len(long_)
+    # best[i][j]: least cost pairing short[:i] within long_[:j]; took[i][j]: long_[j-1] was used.
+    best = [[0.0] * (m + 1)] + [[inf] * (m + 1) for _ in range(s)]
+    took = [[False] * (m + 1) for _ in range(s + 1)]
+    for i in range(1, s + 1):
+        row, above = best[i], best[i - 1]
+        for j in range(i, m - (s - i) + 1):
+            skip = row[j - 1]
+            use = above[j - 1] + pair_cost(i - 1, j - 1)
+            if use < skip:  # on a tie, skipping keeps the earlier copy paired
+                row[j], took[i][j] = use, True
+            else:
+                row[j] = skip
+    result: list[tuple[int, int]] = []
+    i, j = s, m
+    while i > 0:
+        if took[i][j]:
+            result.append((long_[j - 1], short[i - 1]) if swap else (short[i - 1], long_[j - 1]))
+            i -= 1
+        j -= 1
+    result.reverse()
+    return result
+
+
+def longest_increasing_subsequence(seq: Sequence[int], weights: Sequence[int] | None = None) -> set[int]:
+    """Indices (into ``seq``) of a strictly increasing subsequence of its values: the longest one,
+    or with ``weights`` the heaviest. O(n log n), with a Fenwick tree of best runs by value; ties go
+    to the run ending latest."""
+    if weights is None:
+        weights = [1] * len(seq)
+    ranks = {value: rank for rank, value in enumerate(sorted(set(seq)), start=1)}
+    size = len(ranks)
+    tree: list[tuple[int, int]] = [(0, -1)] * (size + 1)  # (weight of the best run, index of its end)
     previous = [-1] * len(seq)
+    best: tuple[int, int] = (0, -1)
     for i, value in enumerate(seq):
-        k = bisect.bisect_left(tails, value)
-        if k == len(tails):
-            tails.append(value)
-            tail_at.append(i)
-        else:
-            tails[k] = value
-            tail_at[k] = i
-        previous[i] = tail_at[k - 1] if k > 0 else -1
+        rank = ranks[value]
+        # The best run ending on a smaller value.
+        found: tuple[int, int] = (0, -1)
+        k = rank - 1
+        while k > 0:
+            if tree[k] > found:
+                found = tree[k]
+            k -= k & -k
+        run = (found[0] + weights[i], i)
+        previous[i] = found[1]
+        if run > best:
+            best = run
+        k = rank
+        while k <= size:
+            if run > tree[k]:
+                tree[k] = run
+            k += k & -k
     members: set[int] = set()
-    i = tail_at[-1] if tail_at else -1
+    i = best[1]
     while i != -1:
         members.add(i)
         i = previous[i]
