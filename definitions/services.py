@@ -126,10 +126,15 @@ def version_import(
             [align_engine.ClauseRef(key=c.anchor, markdown=c.source_markdown) for c in previous_clauses],
             [align_engine.ClauseRef(key=None, markdown=c.source) for c in document.clauses],
         )
-        for new_index, (old_index, relation) in _continuations(alignment).items():
-            relations[new_index] = (old_index, relation)
-            if old_index is not None:
-                inherited[new_index] = previous_clauses[old_index].anchor
+        for pair in alignment.pairs:
+            if pair.new_index is None:
+                continue
+            if pair.old_index is not None:
+                relations[pair.new_index] = (pair.old_index, pair.relation)
+                inherited[pair.new_index] = previous_clauses[pair.old_index].anchor
+            elif pair.relation == "split" and pair.split_from is not None:
+                # The extra part of a split clause: a new anchor, but it records where it came from.
+                relations[pair.new_index] = (pair.split_from, "split")
     anchors = md_engine.assign_anchors(
         document, inherited=inherited, previous_anchors={c.anchor for c in previous_clauses}
     )
@@ -153,9 +158,11 @@ def version_import(
     rows = []
     for clause, anchor in zip(document.clauses, anchors):
         old_index, relation = relations.get(clause.index, (None, "added" if previous else ""))
+        continues = previous_clauses[old_index] if old_index is not None else None
         # An inherited anchor that assign_anchors could not use (e.g. an explicit {#id} won) means
         # the clause does not continue the old one under that address.
-        continues = previous_clauses[old_index] if old_index is not None and previous_clauses[old_index].anchor == anchor else None
+        if continues is not None and relation != "split" and continues.anchor != anchor:
+            continues, relation = None, "added"
         rows.append(
             Clause(
                 version=version,
@@ -168,7 +175,7 @@ def version_import(
                 html=html_engine.render_html(clause.source, references=document.references, kind=clause.kind),
                 hash=clause.hash,
                 continues=continues,
-                relation=relation if continues else ("added" if previous else ""),
+                relation=relation,
             )
         )
     Clause.objects.bulk_create(rows, batch_size=1000)
@@ -189,11 +196,6 @@ def version_import(
         data={"label": label, "clauses": len(rows), "unchanged_clauses_kept": kept, "content_hash": version.content_hash},
     )
     return version
-
-
-def _continuations(alignment) -> dict[int, tuple[int | None, str]]:
-    """new clause index -> (old clause index or None, relation), from the alignment engine's result."""
-    return {pair.new_index: (pair.old_index, pair.relation) for pair in alignment.pairs if pair.new_index is not None}
 
 
 @transaction.atomic
