@@ -159,7 +159,8 @@ def test_a_failing_listener_does_not_undo_the_close(facilitator, v1, django_capt
     finally:
         round_closed.disconnect(broken)
     round.refresh_from_db()
-    assert round.state == RoundState.CLOSED
+    # Closed (other listeners, such as consolidation, may already have moved it on to consolidated).
+    assert round.state in (RoundState.CLOSED, RoundState.CONSOLIDATED) and round.closed_at is not None
 
 
 def test_advance_opens_and_closes_due_rounds_once(facilitator, definition, v1):

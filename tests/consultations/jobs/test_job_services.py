@@ -166,32 +166,33 @@ def test_closing_a_round_queues_its_consolidation(open_round, facilitator, group
     assert job.requested_by is None
 
 
-def _reset_broker_connections(app):
-    # The producer pool remembers the broker URL it was made with.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 # The app reads Django settings under the CELERY_ namespace: only the namespaced keys take effect
 # (``app.conf.task_always_eager = False`` is silently ignored).
 EAGER, BROKER = "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL"
 
 
 def test_with_the_broker_down_the_job_stays_queued_and_is_sent_when_it_is_back(closed_round, facilitator,
-                                                                              django_capture_on_commit_callbacks):
+                                                                              django_capture_on_commit_callbacks,
+                                                                              monkeypatch):
+    """Publishing really fails (a connection to a port nobody listens on); the app's own broker
+    settings are left alone, so no other test can inherit a broken connection pool."""
+    from kombu import Connection
+
+    from consultations.tasks.jobs import consolidate_round
+
+    real_apply_async = consolidate_round.apply_async
+
+    def publish_to_a_dead_broker(*args, **kwargs):
+        with Connection("redis://127.0.0.1:6390/0", connect_timeout=1) as dead:
+            return real_apply_async(*args, connection=dead, **kwargs)
+
     from workbench.celery import app
 
-    saved = {key: app.conf[key] for key in (EAGER, BROKER)}
-    app.conf[EAGER] = False
-    app.conf[BROKER] = "redis://127.0.0.1:6390/0"  # nothing listens there
-    _reset_broker_connections(app)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = services.consolidation_request(actor=facilitator, round=closed_round)
-    finally:
-        for key, value in saved.items():
-            app.conf[key] = value
-        _reset_broker_connections(app)
+    monkeypatch.setattr(consolidate_round, "apply_async", publish_to_a_dead_broker)
+    monkeypatch.setitem(app.conf, EAGER, False)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.consolidation_request(actor=facilitator, round=closed_round)
+    monkeypatch.undo()
     job.refresh_from_db()
     assert (job.state, job.dispatched_at) == (JobState.QUEUED, None)
 
