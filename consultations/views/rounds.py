@@ -4,8 +4,6 @@ controls), creating and editing rounds, and "my activity". Views are thin: selec
 services write, and a domain error becomes a message on the page."""
 from __future__ import annotations
 
-import difflib
-import re
 
 from django import forms
 from django.contrib import messages
@@ -15,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
@@ -72,44 +69,13 @@ def thread_url(round_id: int, anchor: str) -> str:
     return reverse("consultations:thread-whole", args=[round_id])
 
 
-_OPS = {"equal": "", "=": "", " ": "", 0: "", "insert": "ins", "+": "ins", 1: "ins", "ins": "ins",
-        "delete": "del", "-": "del", -1: "del", "del": "del"}
-
-
-def _word_ops(old: str, new: str) -> list[tuple[str, str]]:
-    a, b = re.findall(r"\s+|[^\s]+", old), re.findall(r"\s+|[^\s]+", new)
-    ops = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            ops.append(("equal", "".join(a[i1:i2])))
-        else:
-            if i2 > i1:
-                ops.append(("delete", "".join(a[i1:i2])))
-            if j2 > j1:
-                ops.append(("insert", "".join(b[j1:j2])))
-    return ops
-
-
 def redline_html(clause_markdown: str, suggestion: str) -> str:
-    """A suggestion as a redline against its clause: deletions struck, insertions underlined; every
-    piece of text escaped. Uses the diff engine's word diff when present."""
-    ops = None
-    try:
-        from definitions.engine.diff import diff_suggestion
+    """A suggestion as a redline against its clause (deletions struck, insertions underlined,
+    every piece of text escaped), from the same engine as the version diffs."""
+    from definitions.engine.diff import diff_suggestion
+    from definitions.engine.redline import words_to_html
 
-        result = diff_suggestion(clause_markdown, suggestion)
-        ops = [(op, text) for op, text in getattr(result, "words", result)]
-        if not all(op in _OPS and isinstance(text, str) for op, text in ops):
-            ops = None
-    except Exception:  # the engine missing or shaped differently: fall back to a local word diff
-        ops = None
-    if ops is None:
-        ops = _word_ops(clause_markdown, suggestion)
-    parts = []
-    for op, text in ops:
-        tag = _OPS[op]
-        parts.append(f"<{tag}>{escape(text)}</{tag}>" if tag else escape(text))
-    return "".join(parts)
+    return words_to_html(diff_suggestion(clause_markdown, suggestion).words)
 
 
 def _decorate(request, comments, *, round, clause_markdown: str, stakeholder, can_take_part: bool):

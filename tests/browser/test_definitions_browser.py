@@ -33,7 +33,7 @@ def test_reader_opens_a_clause_permalink(page, facilitator):
     assert target.is_visible()
     assert page.evaluate("location.hash") == f"#{clause.anchor}"
     # :target styling marks the clause the link points at
-    assert page.evaluate(f"document.querySelector('section:target').id") == clause.anchor
+    assert page.evaluate("document.querySelector('section:target').id") == clause.anchor
 
 
 def test_compare_page_switches_views(page, facilitator):

@@ -2,7 +2,7 @@
 everyone when the rule makes votes public), the live tally, the history, and the OpenAPI schema."""
 import pytest
 
-from consultations.models import RoundState, Vote, VoteChange
+from consultations.models import Vote, VoteChange
 from consultations.services import rounds as round_services
 
 from ..conftest import client_for
