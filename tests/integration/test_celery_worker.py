@@ -42,7 +42,8 @@ def test_a_wrong_broker_url_fails_loudly_instead_of_losing_the_task():
     from celery import Celery
     from kombu.exceptions import OperationalError
 
-    probe = Celery("probe", broker="redis://127.0.0.1:6390/0")  # nothing listens there
+    # set_as_current=False: shared tasks in later tests must keep resolving to the real app.
+    probe = Celery("probe", broker="redis://127.0.0.1:6390/0", set_as_current=False)  # nothing listens there
     token = uuid.uuid4().hex
     with pytest.raises(OperationalError):
         probe.send_task("workbench.tasks.ping", args=(token,), retry=False)
