@@ -67,3 +67,19 @@ def facilitator_api(facilitator):
 @pytest.fixture
 def stakeholder_api(stakeholder):
     return client_for(stakeholder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_worker_connections(django_db_setup, django_db_blocker):
+    """Worker threads of the integration tests leave database connections open; end them so the
+    test database can be dropped at the end of the run instead of being left behind."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -68,7 +68,9 @@ else:
 
 # One test database and one Celery queue per run, so runs sharing the servers never collide.
 os.environ.setdefault("WORKBENCH_TEST_DB_NAME", f"test_workbench_{os.getpid()}")
-os.environ.setdefault("WORKBENCH_CELERY_QUEUE", f"workbench-test-{os.getpid()}")
+# Not setdefault: xdist workers inherit the parent's environment, and each needs a queue of its
+# own, or one worker's Celery thread would take tasks that point into the other's database.
+os.environ["WORKBENCH_CELERY_QUEUE"] = os.environ.get("WORKBENCH_TEST_CELERY_QUEUE") or f"workbench-test-{os.getpid()}"
 
 # Unit and API tests run tasks in-process; tests marked `services` start a real worker and switch
 # eager mode off for their duration.
