@@ -98,46 +98,46 @@ class CommentDetailView(APIView):
         return self._out(request, pk)
 
 
-class CommentReportView(APIView):
+class _CommentActionView(APIView):
+    """Validate the body, hand it to one service with the comment, answer with the comment as it
+    now is. Subclasses name the serializer and the service."""
+
+    request_serializer: type
+    service: staticmethod
+
+    def post(self, request, pk):
+        comment = selectors.comment_get(request.user, pk)
+        serializer = self.request_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.service(actor=request.user, comment=comment, **serializer.validated_data)
+        return Response(CommentSerializer(selectors.comment_get(request.user, pk), context={"request": request}).data)
+
+
+@extend_schema(request=ReportSerializer, responses={200: CommentSerializer, **ERRORS})
+class CommentReportView(_CommentActionView):
     """Report a comment (spam, offensive, off-topic); enough reports hide it pending review."""
 
     permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=ReportSerializer, responses={200: CommentSerializer, **ERRORS})
-    def post(self, request, pk):
-        comment = selectors.comment_get(request.user, pk)
-        serializer = ReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.comment_report(actor=request.user, comment=comment, reason=serializer.validated_data["reason"])
-        return Response(CommentSerializer(selectors.comment_get(request.user, pk), context={"request": request}).data)
+    request_serializer = ReportSerializer
+    service = staticmethod(services.comment_report)
 
 
-class CommentHideView(APIView):
+@extend_schema(request=ModerationSerializer, responses={200: CommentSerializer, **ERRORS})
+class CommentHideView(_CommentActionView):
     """Hide a comment, with a reason (facilitators). It is kept, but drops out of counts and reports."""
 
     permission_classes = [IsFacilitator]
-
-    @extend_schema(request=ModerationSerializer, responses={200: CommentSerializer, **ERRORS})
-    def post(self, request, pk):
-        comment = selectors.comment_get(request.user, pk)
-        serializer = ModerationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.comment_hide(actor=request.user, comment=comment, reason=serializer.validated_data["reason"])
-        return Response(CommentSerializer(selectors.comment_get(request.user, pk), context={"request": request}).data)
+    request_serializer = ModerationSerializer
+    service = staticmethod(services.comment_hide)
 
 
-class CommentRestoreView(APIView):
+@extend_schema(request=ModerationSerializer, responses={200: CommentSerializer, **ERRORS})
+class CommentRestoreView(_CommentActionView):
     """Show a hidden comment again, or dismiss the reports on a visible one, with a reason (facilitators)."""
 
     permission_classes = [IsFacilitator]
-
-    @extend_schema(request=ModerationSerializer, responses={200: CommentSerializer, **ERRORS})
-    def post(self, request, pk):
-        comment = selectors.comment_get(request.user, pk)
-        serializer = ModerationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.comment_restore(actor=request.user, comment=comment, reason=serializer.validated_data["reason"])
-        return Response(CommentSerializer(selectors.comment_get(request.user, pk), context={"request": request}).data)
+    request_serializer = ModerationSerializer
+    service = staticmethod(services.comment_restore)
 
 
 class CommentDispositionView(APIView):
