@@ -300,6 +300,9 @@ def main() -> None:
         round_id = existing.pk
         print(f"reusing round {round_id} ({args.comments:,} comments)")
     DraftingRound.objects.filter(pk=round_id).update(state=RoundState.CLOSED)
+    # A run interrupted earlier leaves its job running; a new request would return that job.
+    Job.objects.filter(round_id=round_id, state__in=("queued", "running")).update(
+        state="failed", error="Abandoned: its bench run was interrupted.")
     round = DraftingRound.objects.get(pk=round_id)
 
     floor, size = floor_seconds(round_id)

@@ -143,6 +143,12 @@ CELERY_BEAT_SCHEDULE = {
     "advance-rounds": {"task": "consultations.tasks.advance_rounds", "schedule": 60.0},
     "dispatch-queued-jobs": {"task": "consultations.tasks.dispatch_queued_jobs", "schedule": 60.0},
 }
+# Consolidation jobs: a part whose worker's heartbeat is older than this is taken back; a queued job
+# sent this long ago and not started is sent again; threads each worker process gives numpy/BLAS
+# (one per process: several worker processes on one machine must not oversubscribe its cores).
+WORKBENCH_JOB_STALE_SECONDS = env_int("WORKBENCH_JOB_STALE_SECONDS", 300)
+WORKBENCH_JOB_DISPATCH_GRACE_SECONDS = env_int("WORKBENCH_JOB_DISPATCH_GRACE_SECONDS", 120)
+WORKBENCH_ANALYSIS_THREADS = env_int("WORKBENCH_ANALYSIS_THREADS", 1)
 
 # E-mail: printed to the console unless EMAIL_URL names a server (smtp://user:pass@host:587/?tls=True).
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from threadpoolctl import threadpool_limits
 
 from workbench import audit
 from workbench.errors import Conflict, NotAllowed
@@ -37,9 +38,9 @@ __all__ = [
 KIND = "consolidate"
 CONSOLIDATABLE = (RoundState.CLOSED, RoundState.CONSOLIDATED)
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
-STALE_AFTER = timedelta(seconds=getattr(settings, "WORKBENCH_JOB_STALE_SECONDS", 300))
+STALE_AFTER = timedelta(seconds=settings.WORKBENCH_JOB_STALE_SECONDS)
 """A running part whose heartbeat is older than this is presumed abandoned (its worker died)."""
-DISPATCH_GRACE = timedelta(seconds=getattr(settings, "WORKBENCH_JOB_DISPATCH_GRACE_SECONDS", 120))
+DISPATCH_GRACE = timedelta(seconds=settings.WORKBENCH_JOB_DISPATCH_GRACE_SECONDS)
 """A queued job sent this long ago and still not started is sent again (the message may be lost)."""
 HEARTBEAT_EVERY = timedelta(seconds=15)
 ERROR_LIMIT = 4000
@@ -347,7 +348,11 @@ def consolidation_run_part(job_id: int, part_id: int) -> str:
             markdown = drafting_round.version.clauses.filter(anchor=part.key).values_list("source_markdown", flat=True).first() or ""
         else:
             markdown = drafting_round.version.source_markdown
-        result = analysis.analyse_target(drafting_round, part.key, clause_markdown=markdown, rule=rule_for(drafting_round), heartbeat=beat)
+        # numpy/BLAS on one thread per worker process by default: two single-threaded workers on two
+        # cores beat two workers each spinning up a BLAS thread per core and fighting over them.
+        with threadpool_limits(limits=settings.WORKBENCH_ANALYSIS_THREADS):
+            result = analysis.analyse_target(drafting_round, part.key, clause_markdown=markdown,
+                                             rule=rule_for(drafting_round), heartbeat=beat)
         if not part.key:
             import time
 
