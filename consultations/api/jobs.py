@@ -52,6 +52,7 @@ class JobSerializer(serializers.ModelSerializer):
     round = serializers.IntegerField(source="round_id")
     progress = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
@@ -63,6 +64,11 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_url(self, job) -> str:
         return reverse("api-job", kwargs={"pk": job.pk})
+
+    def get_error(self, job) -> str:
+        """Why the job failed (facilitators); other readers get a note that it failed."""
+        request = self.context.get("request")
+        return selectors.job_error_for(getattr(request, "user", None), job)
 
     def get_progress(self, job) -> int:
         """Percent of the job's parts done (100 once succeeded)."""
@@ -129,7 +135,7 @@ class JobDetailView(APIView):
 
     @extend_schema(responses={200: JobSerializer, 404: ErrorSerializer})
     def get(self, request, pk):
-        return Response(JobSerializer(selectors.job_get(request.user, pk)).data)
+        return Response(JobSerializer(selectors.job_get(request.user, pk), context={"request": request}).data)
 
 
 class JobRerunView(APIView):
@@ -141,7 +147,7 @@ class JobRerunView(APIView):
     def post(self, request, pk):
         job = services.job_rerun(actor=request.user, job=selectors.job_get(request.user, pk))
         job = selectors.job_get(request.user, job.pk)
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class RoundReportListView(generics.ListAPIView):

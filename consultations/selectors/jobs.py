@@ -3,6 +3,7 @@ need a signed-in reader)."""
 from __future__ import annotations
 
 from workbench.errors import NotFound
+from workbench.roles import is_facilitator
 
 from ..jobs.services import can_consolidate
 from ..models import DraftingRound, Job, JobState, Report
@@ -19,6 +20,17 @@ def progress_percent(job: Job | None) -> int:
     if not job.parts_total:
         return 0
     return min(100, int(100 * job.parts_done / job.parts_total))
+
+
+FAILED_NOTE = "The job failed; the facilitators can see why and run it again."
+
+
+def job_error_for(user, job: Job | None) -> str:
+    """A failed job's error as this reader may see it: the text (exception names, the failing
+    clause) is for facilitators; everyone else learns only that it failed."""
+    if job is None or not job.error:
+        return ""
+    return job.error if is_facilitator(user) else FAILED_NOTE
 
 
 def job_get(user, pk) -> Job:
@@ -60,6 +72,7 @@ def round_job_context(user, round) -> dict:
     return {
         "latest_job": job,
         "job_progress": progress_percent(job),
+        "job_error": job_error_for(user, job),
         "job_active": bool(job and job.state in ACTIVE_STATES),
         "latest_report": report,
         "can_consolidate": can_consolidate(user, round),

@@ -14,6 +14,13 @@ from ..jobs.report import html_fragment
 from ..selectors import jobs as selectors
 from .rounds import _round_or_404, _round_or_login
 
+JOB_MESSAGES = {
+    "queued": "Consolidation job {pk} is queued; this page shows its progress.",
+    "running": "Consolidation job {pk} is running; this page shows its progress.",
+    "succeeded": "Consolidation job {pk} succeeded: the report is ready.",
+    "failed": "Consolidation job {pk} failed; its error is shown below.",
+}
+
 
 def report(request, pk):
     round, login = _round_or_login(request, pk)
@@ -50,5 +57,5 @@ def consolidate(request, pk):
         messages.error(request, exc.message)
     else:
         job.refresh_from_db(fields=["state"])
-        messages.success(request, f"Consolidation job {job.pk} is {job.state}.")
+        messages.success(request, JOB_MESSAGES.get(job.state, "Consolidation job {pk}: {state}.").format(pk=job.pk, state=job.state))
     return redirect("consultations:round", pk=round.pk)

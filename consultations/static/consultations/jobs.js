@@ -1,5 +1,5 @@
 // Keeps the consolidation progress bar on a round page current: polls the job every 2 s while it
-// is queued or running, then shows the link to the report (or the error). No framework.
+// is queued or running, then redraws the section as the server renders it. No framework.
 (function () {
   "use strict";
   var LABELS = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed" };
@@ -26,9 +26,22 @@
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (job) {
           show(job);
-          if (job.state === "queued" || job.state === "running") { setTimeout(poll, 2000); }
+          if (job.state === "queued" || job.state === "running") { setTimeout(poll, 2000); } else { refresh(); }
         })
         .catch(function () { setTimeout(poll, 10000); });
+    }
+    // Once the job has ended, the server's own rendering of the section (report downloads, the
+    // "consolidate again" button for facilitators) replaces it; if that fails the bar stays right.
+    function refresh() {
+      var section = box.closest("#round-jobs");
+      if (!section) { return; }
+      fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (text) {
+          var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("round-jobs");
+          if (fresh) { section.replaceWith(document.importNode(fresh, true)); }
+        })
+        .catch(function () {});
     }
     setTimeout(poll, 2000);
   }

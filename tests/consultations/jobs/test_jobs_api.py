@@ -40,6 +40,17 @@ def test_job_status_shows_progress_timings_fingerprint_and_report_links(closed_r
                                        "html": f"/api/reports/{report.pk}.html"}
 
 
+def test_why_a_job_failed_is_shown_to_facilitators_only(closed_round, facilitator_api, stakeholder_api, api):
+    from consultations.selectors.jobs import FAILED_NOTE
+
+    error = "The part for clause #sample failed: KeyError: 'internal detail'"
+    job = Job.objects.create(round=closed_round, state=JobState.FAILED, error=error)
+    assert facilitator_api.get(f"/api/jobs/{job.pk}/").json()["error"] == error
+    for client in (stakeholder_api, api):
+        data = client.get(f"/api/jobs/{job.pk}/").json()
+        assert (data["state"], data["error"]) == ("failed", FAILED_NOTE)
+
+
 def test_consolidating_an_open_round_is_a_conflict(open_round, consolidate):
     response = consolidate(open_round)
     assert response.status_code == 409
