@@ -251,6 +251,22 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (utime and stime in /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
+
+
 def vm_hwm_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -312,19 +328,24 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "WORKBENCH_EAGER_TASKS": "0"}
     workers = start_workers(args.workers, env)
     peaks: dict[int, dict[int, int]] = {i: {} for i in range(len(workers))}
+    cpu: dict[int, dict[int, float]] = {i: {} for i in range(len(workers))}
+    start_cpu = {i: {pid: cpu_seconds(pid) for pid in descendants(w.pid)} for i, w in enumerate(workers)}
     try:
         started = time.perf_counter()
+        busy_before, idle_before = machine_cpu()
         job = services.consolidation_request(actor=None, round=round)
         while True:
             for i, worker in enumerate(workers):
                 for pid in descendants(worker.pid):
                     peaks[i][pid] = max(peaks[i].get(pid, 0), vm_hwm_kb(pid))
+                    cpu[i][pid] = cpu_seconds(pid) - start_cpu[i].get(pid, 0.0)
             close_old_connections()
             job = Job.objects.get(pk=job.pk)
             if job.state in ("succeeded", "failed") or time.perf_counter() - started > args.timeout:
                 break
             time.sleep(0.5)
         total = time.perf_counter() - started
+        busy_after, idle_after = machine_cpu()
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -341,11 +362,19 @@ def main() -> None:
     for key in ("queue_wait", "setup", "parts", "assemble", "total"):
         if key in t:
             print(f"  {key:<12} {t[key]:8.2f} s")
-    for phase, seconds in (t.get("analysis_cpu") or {}).items():
-        print(f"  parts cpu: {phase:<14} {seconds:8.2f} s (summed over parts)")
+    phases = dict(t.get("phases") or {})
+    in_parts = phases.pop("total", None)
+    print(f"time in each phase, summed over the {job.parts_total} parts (wall time inside the workers):")
+    for phase, seconds in sorted(phases.items(), key=lambda kv: -kv[1]):
+        print(f"  {phase:<14} {seconds:8.2f} s")
+    if in_parts is not None:
+        print(f"  {'all phases':<14} {in_parts:8.2f} s")
     for i, by_pid in peaks.items():
         biggest = max(by_pid.values(), default=0)
-        print(f"worker {i}: peak memory {biggest / 1024:.0f} MB (VmHWM, largest of its {len(by_pid)} processes)")
+        print(f"worker {i}: peak memory {biggest / 1024:.0f} MB (VmHWM, largest of its {len(by_pid)} processes), "
+              f"CPU {sum(cpu[i].values()):.1f} s")
+    print(f"machine: {busy_after - busy_before:.1f} s of CPU busy, {idle_after - idle_before:.1f} s idle over the run "
+          f"({os.cpu_count()} cores; workers, PostgreSQL, Redis and this process together)")
     print(f"floor: reading the comment and vote rows once with COPY: {floor:.1f} s ({size / 1e6:.0f} MB)")
     report = Report.objects.filter(job=job).first()
     if report:

@@ -414,7 +414,7 @@ def consolidation_assemble(job_id: int) -> str:
     timings.update({
         "queue_wait": round(((job.started_at or now) - job.created_at).total_seconds(), 4),
         "parts": round((last_finish - (first_claim or last_finish)).total_seconds(), 4),
-        "analysis_cpu": {phase: round(seconds, 4) for phase, seconds in sorted(part_timings.items())},
+        "phases": {phase: round(seconds, 4) for phase, seconds in sorted(part_timings.items())},
         "assemble": round(time.perf_counter() - started, 4),
         "total": round((now - (job.started_at or now)).total_seconds(), 4),
     })

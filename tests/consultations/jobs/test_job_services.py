@@ -28,8 +28,8 @@ def test_a_job_runs_queued_running_succeeded_and_consolidates_the_round(closed_r
     assert job.parts_done == job.parts_total
     assert job.attempts == 1
     assert job.started_at and job.finished_at and job.finished_at >= job.started_at
-    assert set(job.timings) >= {"setup", "parts", "analysis_cpu", "assemble", "total"}
-    assert set(job.timings["analysis_cpu"]) >= {"read", "duplicates", "themes", "suggestions", "tally"}
+    assert set(job.timings) >= {"setup", "parts", "phases", "assemble", "total"}
+    assert set(job.timings["phases"]) >= {"read", "duplicates", "themes", "suggestions", "tally"}
     assert job.input_fingerprint == analysis.round_fingerprint(closed_round)
     assert Report.objects.get(job=job).input_fingerprint == job.input_fingerprint
     closed_round.refresh_from_db()
@@ -171,14 +171,14 @@ def test_closing_a_round_queues_its_consolidation(open_round, facilitator, group
 EAGER, BROKER = "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL"
 
 
-def test_with_the_broker_down_the_job_stays_queued_and_is_sent_when_it_is_back(closed_round, facilitator,
-                                                                              django_capture_on_commit_callbacks,
-                                                                              monkeypatch):
-    """Publishing really fails (a connection to a port nobody listens on); the app's own broker
-    settings are left alone, so no other test can inherit a broken connection pool."""
+@pytest.fixture
+def dead_broker(monkeypatch):
+    """Until undone, sending a consolidation really fails: it is published to a port nobody listens
+    on. The app's own broker settings are left alone, so no other test inherits a broken pool."""
     from kombu import Connection
 
     from consultations.tasks.jobs import consolidate_round
+    from workbench.celery import app
 
     real_apply_async = consolidate_round.apply_async
 
@@ -186,13 +186,17 @@ def test_with_the_broker_down_the_job_stays_queued_and_is_sent_when_it_is_back(c
         with Connection("redis://127.0.0.1:6390/0", connect_timeout=1) as dead:
             return real_apply_async(*args, connection=dead, **kwargs)
 
-    from workbench.celery import app
-
     monkeypatch.setattr(consolidate_round, "apply_async", publish_to_a_dead_broker)
     monkeypatch.setitem(app.conf, EAGER, False)
+    return monkeypatch
+
+
+def test_with_the_broker_down_the_job_stays_queued_and_is_sent_when_it_is_back(closed_round, facilitator,
+                                                                              django_capture_on_commit_callbacks,
+                                                                              dead_broker):
     with django_capture_on_commit_callbacks(execute=True):
         job = services.consolidation_request(actor=facilitator, round=closed_round)
-    monkeypatch.undo()
+    dead_broker.undo()
     job.refresh_from_db()
     assert (job.state, job.dispatched_at) == (JobState.QUEUED, None)
 
@@ -201,6 +205,26 @@ def test_with_the_broker_down_the_job_stays_queued_and_is_sent_when_it_is_back(c
     job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED
     assert job.dispatched_at is not None
+
+
+def test_closing_a_round_with_the_broker_down_still_closes_it_and_queues_the_job(open_round, facilitator, groups,
+                                                                                django_capture_on_commit_callbacks,
+                                                                                dead_broker):
+    from consultations.services import rounds as round_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        round_services.round_close(actor=facilitator, round=open_round, notify=False)
+    dead_broker.undo()
+    open_round.refresh_from_db()
+    assert open_round.state == RoundState.CLOSED and open_round.closed_at is not None
+    job = Job.objects.get(round=open_round)
+    assert (job.state, job.dispatched_at, job.requested_by) == (JobState.QUEUED, None, None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_queued_jobs()  # beat, once the broker is back
+    job.refresh_from_db()
+    open_round.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED and open_round.state == RoundState.CONSOLIDATED
 
 
 def test_dispatch_leaves_recently_sent_jobs_alone(closed_round, monkeypatch):
