@@ -1,6 +1,8 @@
 """Shared fixtures: one user per role, API clients, and the real-service helpers."""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -82,4 +84,22 @@ def _close_worker_connections(django_db_setup, django_db_blocker):
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forget_test_queue():
+    """Each run has a Celery queue of its own on Redis (see services_plugin); at the end drop it,
+    its priority lists and kombu's binding key, so runs do not pile keys up in the test database."""
+    yield
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        return
+    import redis
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with contextlib.suppress(redis.RedisError):  # best effort, after every test has run
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
+            queue, f"_kombu.binding.{queue}", *(f"{queue}\x06\x16{p}" for p in (3, 6, 9))
         )

@@ -43,6 +43,8 @@ STALE_AFTER = timedelta(seconds=settings.WORKBENCH_JOB_STALE_SECONDS)
 DISPATCH_GRACE = timedelta(seconds=settings.WORKBENCH_JOB_DISPATCH_GRACE_SECONDS)
 """A queued job sent this long ago and still not started is sent again (the message may be lost)."""
 HEARTBEAT_EVERY = timedelta(seconds=15)
+"""How often a busy part renews its claim; never less than four times per ``STALE_AFTER``, so a
+short stale interval (tests, impatient deployments) cannot take back a part whose worker is alive."""
 ERROR_LIMIT = 4000
 
 
@@ -254,9 +256,9 @@ class Heartbeat:
         self.part_id, self.job_id, self.worker = part_id, job_id, worker
         self.last = timezone.now()
 
-    def __call__(self) -> None:
-        now = timezone.now()
-        if now - self.last < HEARTBEAT_EVERY:
+    def __call__(self, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        if now - self.last < min(HEARTBEAT_EVERY, STALE_AFTER / 4):
             return
         if not part_heartbeat(self.part_id, self.worker, now=now):
             raise ClaimLost(f"Part {self.part_id} was claimed by another worker.")

@@ -2,45 +2,21 @@
 the same artifacts as an in-process run, also when a worker dies holding parts of the job."""
 from __future__ import annotations
 
-import contextlib
 import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import close_old_connections
 from django.utils import timezone
 
 from consultations.jobs import services
 from consultations.models import DraftingRound, Job, JobPart, JobState, Report, RoundState
-from workbench.celery import app
 
 from ..consultations.jobs.conftest import build_round_data, close_quietly
 from ..consultations.rounds_factories import V1, V2, make_definition, make_round, make_version
+from .worker import real_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@contextlib.contextmanager
-def worker_on_redis(concurrency: int = 2):
-    """A real worker thread on the Redis broker with eager mode really off: this app reads Django
-    settings under the CELERY_ namespace, so only the namespaced keys take effect."""
-    from django.conf import settings
-
-    saved = {key: app.conf[key] for key in ("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL")}
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
-    app.conf["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
-        with start_worker(app, pool="threads", concurrency=concurrency, perform_ping_check=False,
-                          shutdown_timeout=30, loglevel="WARNING"):
-            yield
-    finally:
-        for key, value in saved.items():
-            app.conf[key] = value
-        app._pool = None
-        app.amqp._producer_pool = None
 
 
 def wait_for_end(job_id: int, timeout: float = 90.0) -> Job:
@@ -77,7 +53,7 @@ def test_a_real_worker_produces_the_same_report_as_an_eager_run(round_with_data)
 
     assert connection.vendor == "postgresql"
     eager = _eager_report(round_with_data)
-    with worker_on_redis():
+    with real_worker(concurrency=2):
         job = services.consolidation_request(actor=None, round=round_with_data)
         job = wait_for_end(job.pk)
     assert job.state == JobState.SUCCEEDED, job.error
@@ -100,7 +76,7 @@ def test_parts_abandoned_by_a_dead_worker_are_recovered_by_a_new_worker(round_wi
         claimed_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1)
     )
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1))
-    with worker_on_redis():
+    with real_worker(concurrency=2):
         summary = services.jobs_dispatch_queued()  # what beat runs every minute
         assert sorted(summary["parts_reclaimed"]) == sorted(p.pk for p in dead)
         job = wait_for_end(job.pk)

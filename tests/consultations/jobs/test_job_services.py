@@ -80,6 +80,20 @@ def test_a_fresh_heartbeat_keeps_the_claim(closed_round):
     assert not services.part_claim(part.pk, "worker-b", now=later)
 
 
+def test_a_short_stale_interval_gets_heartbeats_often_enough_to_keep_a_live_claim(closed_round, monkeypatch):
+    monkeypatch.setattr(services, "STALE_AFTER", timedelta(seconds=4))
+    job = _setup(closed_round)
+    part = job.parts.get(key="purpose")
+    start = timezone.now()
+    assert services.part_claim(part.pk, "worker-a", now=start)
+    beat = services.Heartbeat(part.pk, job.pk, "worker-a")
+    beat.last = start
+    beat(now=start + timedelta(seconds=1.5))  # a phase ends: 1.5 s is over a quarter of 4 s, so it renews
+    # 4.5 s after the claim, but 3 s after the heartbeat: the live worker keeps its part.
+    assert not services.part_claim(part.pk, "worker-b", now=start + timedelta(seconds=4.5))
+    assert JobPart.objects.get(pk=part.pk).claimed_by == "worker-a"
+
+
 def test_abandoned_parts_are_recovered_and_the_job_then_succeeds(closed_round, django_capture_on_commit_callbacks):
     job = _setup(closed_round)
     for part in job.parts.all():
