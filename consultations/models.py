@@ -48,7 +48,7 @@ class DraftingRound(models.Model):
     # The round rule, stated before the round opens.
     quorum = models.PositiveIntegerField(default=1, help_text="Minimum distinct voters per target.")
     threshold = models.CharField(
-        max_length=20, default="2/3", help_text="Support ÷ (support + oppose) needed, exactly: '2/3' or '0.6'."
+        max_length=20, default="2/3", help_text="Support ÷ (support + oppose + block) needed, exactly: '2/3' or '0.6'."
     )
     blocks_prevent_consensus = models.BooleanField(default=True)
     require_every_group = models.BooleanField(default=False)

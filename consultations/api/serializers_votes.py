@@ -61,7 +61,7 @@ class PositionCountsSerializer(serializers.Serializer):
 class GroupTallySerializer(serializers.Serializer):
     counts = PositionCountsSerializer()
     voters = serializers.IntegerField()
-    support_ratio = serializers.FloatField(allow_null=True, help_text="support ÷ (support + oppose); null with no such votes.")
+    support_ratio = serializers.FloatField(allow_null=True, help_text="support ÷ (support + oppose + block); null with no such votes.")
 
 
 class TargetTallySerializer(serializers.Serializer):

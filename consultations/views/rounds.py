@@ -279,7 +279,7 @@ class RoundForm(forms.Form):
     hide_after_reports = forms.IntegerField(min_value=1, max_value=1000, initial=3,
                                             help_text="A comment reported this many times is hidden pending review.")
     quorum = forms.IntegerField(min_value=1, initial=1, help_text="Minimum distinct voters per clause.")
-    threshold = forms.CharField(max_length=20, initial="2/3", help_text="Support ÷ (support + oppose) needed: 2/3 or 0.6.")
+    threshold = forms.CharField(max_length=20, initial="2/3", help_text="Support ÷ (support + oppose + block) needed: 2/3 or 0.6.")
     blocks_prevent_consensus = forms.BooleanField(required=False, initial=True)
     require_every_group = forms.BooleanField(required=False, help_text="Each group with voters must reach the threshold.")
     public_votes = forms.BooleanField(required=False, help_text="Show who voted how (otherwise counts only).")
