@@ -10,7 +10,7 @@ from django.utils import timezone
 from consultations.models import Comment, DraftingRound, RoundState, Vote
 from workbench.models import Stakeholder, StakeholderGroup
 
-from ..rounds_factories import V1, V2, make_definition, make_round, make_version
+from ..rounds_factories import definition, open_round, v1, v2  # noqa: F401 (fixtures, shared)
 
 FORM_LETTER = (
     "As a member of the open model community I urge the drafters to require that the complete training data "
@@ -85,26 +85,6 @@ def close_quietly(round: DraftingRound) -> DraftingRound:
     DraftingRound.objects.filter(pk=round.pk).update(state=RoundState.CLOSED, closed_at=timezone.now())
     round.refresh_from_db()
     return round
-
-
-@pytest.fixture
-def definition(db):
-    return make_definition()
-
-
-@pytest.fixture
-def v1(definition):
-    return make_version(definition, "0.1", V1)
-
-
-@pytest.fixture
-def v2(definition, v1):
-    return make_version(definition, "0.2", V2, previous=v1)
-
-
-@pytest.fixture
-def open_round(facilitator, v1):
-    return make_round(facilitator, v1)
 
 
 @pytest.fixture
