@@ -114,15 +114,15 @@ class RoundVoteHistoryView(generics.GenericAPIView):
 
 class RoundVoteImportView(APIView):
     """Import votes recorded elsewhere (facilitators; open or closed rounds): a multipart ``file``,
-    or the CSV / JSON Lines as the request body with ``?format=csv|jsonl``. A bad row: 400 naming
-    its line and reason, and nothing of the file is stored."""
+    or the CSV / JSON Lines / JSON array as the request body with ``?format=csv|jsonl|json``. A bad
+    row: 400 naming its line (or record) and reason, and nothing of the file is stored."""
 
     permission_classes = [IsFacilitator]
     parser_classes = [MultiPartParser, FormParser, RawUploadParser]
     content_negotiation_class = FileFormatNegotiation
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "jsonl"],
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "jsonl", "json"],
                                      description="The body's format when it is sent raw (default: guessed).")],
         request={
             "multipart/form-data": VoteImportUploadSerializer,

@@ -1,5 +1,5 @@
-"""Comments in and out: import from other channels (CSV or JSON Lines), export as open data (CSV
-and JSON) with the same columns, so an export imports into another round as the same comments.
+"""Comments in and out: import from other channels (CSV, JSON Lines or a JSON array), export as open
+data (CSV and JSON) with the same columns, so an export imports into another round as the same comments.
 
 Import columns: ``external_id, author, group, anchor, stance, body, suggestion, created_at``, and
 optionally ``id, parent, disposition, response`` (what an export adds: ``parent`` names another
@@ -22,7 +22,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, time, timezone as dt_timezone
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,10 +33,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from definitions.models import Clause
-from workbench import audit, services as people
+from workbench import audit, services as people, tabular
 from workbench.errors import DomainError, NotAllowed, ValidationFailed
 from workbench.models import Stakeholder, StakeholderGroup
 from workbench.roles import is_facilitator
+from workbench.tabular import TabularError
 
 from ..models import Comment, DraftingRound
 from .comments import MAX_DEPTH, clean_disposition, clean_stance, clean_text
@@ -68,31 +69,7 @@ class RowError(Exception):
     pass
 
 
-def _row_fail(line: int, message: str, *, unit: str = "Line") -> ValidationFailed:
-    return ValidationFailed(f"{unit} {line}: {message}", field="file")
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-def _decode(data: bytes) -> str:
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _row_fail(line, "the file is not valid UTF-8; save it as UTF-8 and try again.") from None
-
-
-def detect_format(text: str, filename: str = "") -> str:
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        return "csv"
-    if name.endswith((".jsonl", ".ndjson", ".json")):
-        return "json"
-    head = text.lstrip()[:1]
-    return "json" if head in ("{", "[") else "csv"
-
+# -- reading (the file itself is read by workbench.tabular) ---------------------------------------
 
 def _unguard(value: str) -> str:
     if len(value) > 1 and value[0] == "'" and _needs_guard(value[1:]):
@@ -108,93 +85,14 @@ def _needs_guard(value: str) -> bool:
     return value[0] == "-" and len(value) > 1 and value[1] not in " -"
 
 
-def _check_columns(columns: Iterable[str], line: int, unit: str) -> None:
-    known = set(IMPORT_COLUMNS) | set(EXTRA_COLUMNS)
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise _row_fail(line, f"unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
-                              f"{', '.join(IMPORT_COLUMNS)} (and optionally {', '.join(EXTRA_COLUMNS)}).", unit=unit)
-
-
-def read_rows(text: str, fmt: str) -> Iterator[tuple[int, dict, str]]:
-    """(line or record number, {column: text}, unit word) for each row of the file."""
-    if fmt == "csv":
-        yield from _read_csv(text)
-    elif text.lstrip().startswith("["):
-        yield from _read_json_array(text)
-    else:
-        yield from _read_json_lines(text)
-
-
-def _read_csv(text: str) -> Iterator[tuple[int, dict, str]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise _row_fail(1, f"the header row cannot be read as CSV ({exc}).") from None
-    if not header or not any(h.strip() for h in header):
-        raise _row_fail(1, "the file is empty; the first row names the columns "
-                           f"({', '.join(IMPORT_COLUMNS)}).")
-    columns = [h.strip().lower() for h in header]
-    _check_columns(columns, 1, "Line")
-    for name in ("author", "body"):
-        if name not in columns:
-            raise _row_fail(1, f"the column {name!r} is missing.")
+def _has_key_column(columns: list[str]) -> str | None:
     if "external_id" not in columns and "id" not in columns:
-        raise _row_fail(1, "the column 'external_id' is missing; it lets a re-import skip what is already in.")
-    last = reader.line_num
-    while True:
-        start = last + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _row_fail(start, f"this row cannot be read as CSV ({exc}).") from None
-        last = reader.line_num
-        if not values or not any(v.strip() for v in values):
-            continue  # blank line
-        if len(values) > len(columns):
-            raise _row_fail(start, f"{len(values)} values for {len(columns)} columns (a stray comma or quote?).")
-        row = {name: _unguard(values[i]) if i < len(values) else "" for i, name in enumerate(columns)}
-        yield start, row, "Line"
+        return "the column 'external_id' is missing; it lets a re-import skip what is already in."
+    return None
 
 
-def _as_text(value, line: int, name: str, unit: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
-        raise _row_fail(line, f"{name} must be text, not {json.dumps(value)[:40]}.", unit=unit)
-    return str(value)
-
-
-def _json_row(obj, line: int, unit: str) -> dict:
-    if not isinstance(obj, dict):
-        raise _row_fail(line, "each record must be a JSON object with the column names as keys.", unit=unit)
-    _check_columns(obj.keys(), line, unit)
-    return {name: _as_text(value, line, name, unit) for name, value in obj.items()}
-
-
-def _read_json_lines(text: str) -> Iterator[tuple[int, dict, str]]:
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise _row_fail(number, f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
-        yield number, _json_row(obj, number, "Line"), "Line"
-
-
-def _read_json_array(text: str) -> Iterator[tuple[int, dict, str]]:
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _row_fail(exc.lineno, f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
-    if not isinstance(items, list):
-        raise _row_fail(1, "a JSON file holds one array of objects, or one object per line (JSON Lines).")
-    for number, obj in enumerate(items, start=1):
-        yield number, _json_row(obj, number, "Record"), "Record"
+COLUMNS = tabular.Columns(names=IMPORT_COLUMNS, optional=EXTRA_COLUMNS, required=("author", "body"),
+                          csv_value=_unguard, check_header=_has_key_column)
 
 
 # -- checking ----------------------------------------------------------------------------------
@@ -272,9 +170,9 @@ def _check_row(line: int, unit: str, raw: dict, *, anchors: set[str], groups: di
         disposition = clean_disposition(get("disposition").strip().lower())
         response = clean_text(get("response"), field="response", label="response", required=False)
     except RowError as exc:
-        raise _row_fail(line, str(exc), unit=unit) from None
+        raise TabularError(line, str(exc), unit=unit) from None
     except DomainError as exc:
-        raise _row_fail(line, exc.message[0].lower() + exc.message[1:], unit=unit) from None
+        raise TabularError(line, exc.message[0].lower() + exc.message[1:], unit=unit) from None
     return _Row(line=line, unit=unit, key=key, source_id=source_id, author=author,
                 author_key=("import:" + _normal_name(author))[:200], group_id=group_id, anchor=anchor, stance=stance,
                 body=body, suggestion=suggestion, created_at=created_at, parent_ref=get("parent").strip(),
@@ -311,18 +209,19 @@ def _link_threads(rows: list[_Row], existing: dict[str, tuple[int, int, str]]) -
         parent = by_ref.get(row.parent_ref)
         if parent is not None:
             if parent is row:
-                raise _row_fail(row.line, "a comment cannot reply to itself.", unit=row.unit)
+                raise TabularError(row.line, "a comment cannot reply to itself.", unit=row.unit)
             row.parent_key = parent.key
             parent_anchor = parent.anchor
         else:
             found = next((ref for ref in (row.parent_ref, WORKBENCH_KEY + row.parent_ref) if ref in existing), None)
             if found is None:
-                raise _row_fail(row.line, f"parent {row.parent_ref!r} is neither a row of this file nor a comment "
-                                          "already imported into the round.", unit=row.unit)
+                raise TabularError(row.line, f"parent {row.parent_ref!r} is neither a row of this file nor a "
+                                             "comment already imported into the round.", unit=row.unit)
             row.parent_key = found
             parent_anchor = existing[found][2]
         if parent_anchor != row.anchor:
-            raise _row_fail(row.line, "a reply must have the same anchor as the comment it answers.", unit=row.unit)
+            raise TabularError(row.line, "a reply must have the same anchor as the comment it answers.",
+                               unit=row.unit)
     by_key = {row.key: row for row in rows}
     for row in rows:
         depth, seen, cursor = 0, {row.key}, row
@@ -333,10 +232,10 @@ def _link_threads(rows: list[_Row], existing: dict[str, tuple[int, int, str]]) -
                 break
             cursor = by_key[cursor.parent_key]
             if cursor.key in seen:
-                raise _row_fail(row.line, "its parents form a loop.", unit=row.unit)
+                raise TabularError(row.line, "its parents form a loop.", unit=row.unit)
             seen.add(cursor.key)
         if depth > MAX_DEPTH:
-            raise _row_fail(row.line, "replies nest at most three levels deep.", unit=row.unit)
+            raise TabularError(row.line, "replies nest at most three levels deep.", unit=row.unit)
         row.depth = depth
 
 
@@ -348,8 +247,8 @@ def comments_import(*, actor, round: DraftingRound, data: bytes | str, filename:
     if len(data) > limit:
         raise ValidationFailed(f"The file is {len(data):,} bytes; the limit is {limit:,} (WORKBENCH_MAX_IMPORT_BYTES).",
                                field="file")
-    text = _decode(data)
-    fmt = detect_format(text, filename)
+    kind, reader = tabular.read_file(data, COLUMNS, filename=filename)
+    fmt = "csv" if kind == tabular.CSV else "json"
     round = DraftingRound.objects.select_related("definition", "version").get(pk=round.pk)
     anchors = set(Clause.objects.filter(version_id=round.version_id).values_list("anchor", flat=True)) | {""}
     groups: dict[str, int] = {}
@@ -361,11 +260,11 @@ def comments_import(*, actor, round: DraftingRound, data: bytes | str, filename:
     # 1. Read and check every row; nothing is stored unless all of them pass.
     rows: list[_Row] = []
     first_line: dict[str, int] = {}
-    for line, raw, unit in read_rows(text, fmt):
+    for line, raw, unit in reader:
         row = _check_row(line, unit, raw, anchors=anchors, groups=groups, now=now)
         if row.key in first_line:
-            raise _row_fail(line, f"external_id {row.key!r} appears twice (first on {unit.lower()} {first_line[row.key]}).",
-                            unit=unit)
+            raise TabularError(line, f"external_id {row.key!r} appears twice (first on {unit.lower()} "
+                                     f"{first_line[row.key]}).", unit=unit)
         first_line[row.key] = line
         rows.append(row)
     if not rows:

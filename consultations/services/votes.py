@@ -17,11 +17,7 @@ consolidated rounds take no imported votes.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
-from typing import Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,11 +26,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from definitions.models import Clause
-from workbench import audit
+from workbench import audit, tabular
 from workbench import services as people
 from workbench.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from workbench.models import Stakeholder, StakeholderGroup
 from workbench.roles import is_facilitator
+from workbench.tabular import TabularError
 
 from ..models import WHOLE_VERSION, DraftingRound, Position, RoundState, Vote, VoteChange
 from .comments import _lock_round_shared
@@ -203,91 +200,7 @@ def round_for_vote(round_id) -> DraftingRound:
 
 # -- import --------------------------------------------------------------------------------------
 
-def _fail(line: int, message: str, unit: str = "Line") -> ValidationFailed:
-    return ValidationFailed(f"{unit} {line}: {message}", field="file")
-
-
-def _decode(data) -> str:
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _fail(line, "the file is not valid UTF-8; save it as UTF-8 and try again.") from None
-
-
-def _format(text: str, filename: str, fmt: str | None) -> str:
-    if fmt:
-        fmt = fmt.strip().lower()
-        if fmt in ("csv",):
-            return "csv"
-        if fmt in ("jsonl", "json", "ndjson"):
-            return "jsonl"
-        raise ValidationFailed(f"Unknown format {fmt!r}; use csv or jsonl.", field="format")
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        return "csv"
-    if name.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    return "jsonl" if text.lstrip()[:1] == "{" else "csv"
-
-
-def _check_columns(columns, line: int) -> None:
-    unknown = [c for c in columns if c not in IMPORT_COLUMNS]
-    if unknown:
-        raise _fail(line, f"unknown column(s) {', '.join(map(repr, unknown))}; the columns are {', '.join(IMPORT_COLUMNS)}.")
-
-
-def _read_csv(text: str) -> Iterator[tuple[int, dict]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise _fail(1, f"the header row cannot be read as CSV ({exc}).") from None
-    if not header or not any(h.strip() for h in header):
-        raise _fail(1, f"the file is empty; the first row names the columns ({', '.join(IMPORT_COLUMNS)}).")
-    columns = [h.strip().lower() for h in header]
-    _check_columns(columns, 1)
-    for name in ("voter", "position"):
-        if name not in columns:
-            raise _fail(1, f"the column {name!r} is missing.")
-    last = reader.line_num
-    while True:
-        start = last + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _fail(start, f"cannot be read as CSV ({exc}).") from None
-        last = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(columns):
-            raise _fail(start, f"has {len(values)} cells but the header names {len(columns)} columns.")
-        yield start, {name: values[i] if i < len(values) else "" for i, name in enumerate(columns)}
-
-
-def _read_jsonl(text: str) -> Iterator[tuple[int, dict]]:
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise _fail(number, f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
-        if not isinstance(obj, dict):
-            raise _fail(number, "each line must be a JSON object with the column names as keys.")
-        _check_columns(obj.keys(), number)
-        row = {}
-        for name, value in obj.items():
-            if value is None:
-                value = ""
-            if isinstance(value, (bool, dict, list)):
-                raise _fail(number, f"{name} must be text, not {json.dumps(value)[:40]}.")
-            row[name] = str(value)
-        yield number, row
+COLUMNS = tabular.Columns(names=IMPORT_COLUMNS, required=("voter", "position"))
 
 
 @dataclass
@@ -312,11 +225,14 @@ def import_key(name: str) -> str:
 
 def vote_import(*, actor, round: DraftingRound, file_bytes: bytes | str, filename: str = "",
                 fmt: str | None = None) -> ImportResult:
-    """Import votes (CSV or JSON Lines: voter, group, anchor, position, rationale) into an open or
-    closed round. Every row is checked first; a bad row stops the file with its line and reason and
-    nothing is stored. A voter spelt like a username is that user (the group, if given, must be
-    theirs); anyone else becomes an imported stakeholder keyed by their name, in the row's group.
-    Importing the same file twice changes nothing; a changed position is a change, with history."""
+    """Import votes (voter, group, anchor, position, rationale) into an open or closed round, from CSV
+    with a header row, JSON Lines, or one JSON array of objects (read by workbench.tabular: ``fmt``
+    csv, jsonl or json, else from the file name or content; a JSON file starting with ``[`` is an
+    array, its rows numbered "Record 1", ...). Every row is checked first; a bad row stops the file
+    with its line (or record) and reason and nothing is stored. A voter spelt like a username is that
+    user (the group, if given, must be theirs); anyone else becomes an imported stakeholder keyed by
+    their name, in the row's group. Importing the same file twice changes nothing; a changed position
+    is a change, with history."""
     if actor is not None and not is_facilitator(actor):
         raise NotAllowed("Only facilitators can import votes.")
     limit = settings.WORKBENCH_MAX_IMPORT_BYTES
@@ -325,9 +241,7 @@ def vote_import(*, actor, round: DraftingRound, file_bytes: bytes | str, filenam
     round = round_for_vote(round.pk)
     if round.state not in IMPORTABLE_STATES:
         raise Conflict(f"Round {round.number} is {round.state}; votes can be imported into open or closed rounds only.")
-    text = _decode(file_bytes)
-    kind = _format(text, filename, fmt)
-    reader = _read_csv(text) if kind == "csv" else _read_jsonl(text)
+    kind, reader = tabular.read_file(file_bytes, COLUMNS, filename=filename, fmt=fmt)
 
     anchors = set(Clause.objects.filter(version_id=round.version_id).values_list("anchor", flat=True)) | {WHOLE_VERSION}
     groups: dict[str, StakeholderGroup] = {}
@@ -341,7 +255,7 @@ def vote_import(*, actor, round: DraftingRound, file_bytes: bytes | str, filenam
     raw_rows = list(reader)
     if not raw_rows:
         raise ValidationFailed("The file has no votes to import.", field="file")
-    names = {" ".join((raw.get("voter") or "").split()).casefold() for _, raw in raw_rows} - {""}
+    names = {" ".join((raw.get("voter") or "").split()).casefold() for _, raw, _ in raw_rows} - {""}
     User = get_user_model()
     name_list = sorted(names)
     for start in range(0, len(name_list), CHUNK):
@@ -351,14 +265,14 @@ def vote_import(*, actor, round: DraftingRound, file_bytes: bytes | str, filenam
 
     rows: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, raw in raw_rows:
-        row = _check_row(line, raw, anchors=anchors, groups=groups, users=users, profiles=profiles,
+    for line, raw, unit in raw_rows:
+        row = _check_row(line, unit, raw, anchors=anchors, groups=groups, users=users, profiles=profiles,
                          eligible_ids=eligible_ids, round=round)
         target = (row.key, row.anchor)
         if target in seen:
             where = "the whole version" if not row.anchor else f"{row.anchor!r}"
-            raise _fail(line, f"{row.voter} already votes on {where} on line {seen[target]}; one vote per voter "
-                              "and target in a file.")
+            raise TabularError(line, f"{row.voter} already votes on {where} on {unit.lower()} {seen[target]}; one "
+                                     "vote per voter and target in a file.", unit=unit)
         seen[target] = line
         rows.append(row)
 
@@ -396,44 +310,45 @@ def vote_import(*, actor, round: DraftingRound, file_bytes: bytes | str, filenam
     return result
 
 
-def _check_row(line, raw, *, anchors, groups, users, profiles, eligible_ids, round) -> _Row:
+def _check_row(line, unit, raw, *, anchors, groups, users, profiles, eligible_ids, round) -> _Row:
     get = lambda name: (raw.get(name) or "")  # noqa: E731
+    fail = lambda message: TabularError(line, message, unit=unit)  # noqa: E731
     voter = " ".join(get("voter").split())
     if not voter:
-        raise _fail(line, "voter is empty.")
+        raise fail("voter is empty.")
     if len(voter) > 150:
-        raise _fail(line, "voter is longer than 150 characters.")
+        raise fail("voter is longer than 150 characters.")
     group_text = get("group").strip()
     group = None
     if group_text:
         group = groups.get(group_text.casefold())
         if group is None:
-            raise _fail(line, f"unknown stakeholder group {group_text!r}.")
+            raise fail(f"unknown stakeholder group {group_text!r}.")
     user = users.get(voter.casefold())
     if user is not None:
         profile = profiles.get(user.pk)
         own = profile.group if profile else None
         if own is None:
-            raise _fail(line, f"{voter} is a user with no stakeholder group; they choose one in their profile first.")
+            raise fail(f"{voter} is a user with no stakeholder group; they choose one in their profile first.")
         if group is not None and group.pk != own.pk:
-            raise _fail(line, f"{voter} is a user in {own.slug}, not {group.slug}.")
+            raise fail(f"{voter} is a user in {own.slug}, not {group.slug}.")
         group, key = own, "user:" + user.username.casefold()
     else:
         if group is None:
-            raise _fail(line, f"{voter} is not a user, so the row needs their stakeholder group.")
+            raise fail(f"{voter} is not a user, so the row needs their stakeholder group.")
         key = import_key(voter)
     if eligible_ids and group.pk not in eligible_ids:
-        raise _fail(line, f"round {round.number} is not open to {group.slug}.")
+        raise fail(f"round {round.number} is not open to {group.slug}.")
     anchor = get("anchor").strip()
     if anchor not in anchors:
-        raise _fail(line, f"version {round.version.label} has no clause with the anchor {anchor!r}.")
+        raise fail(f"version {round.version.label} has no clause with the anchor {anchor!r}.")
     position_text = get("position").strip().lower()
     if position_text not in Position.values:
-        raise _fail(line, f"unknown position {get('position').strip()!r}; use one of {', '.join(Position.values)}.")
+        raise fail(f"unknown position {get('position').strip()!r}; use one of {', '.join(Position.values)}.")
     try:
         rationale = clean_rationale(position_text, get("rationale"))
     except ValidationFailed as exc:
-        raise _fail(line, exc.message[0].lower() + exc.message[1:]) from None
+        raise fail(exc.message[0].lower() + exc.message[1:]) from None
     return _Row(line=line, voter=voter, key=key, group_id=group.pk, anchor=anchor, position=position_text,
                 rationale=rationale)
 

@@ -96,6 +96,16 @@ def test_reimporting_the_same_file_changes_nothing(open_round, academia):
         ('{"external_id": "a", "author": "X", "body": "ok"}\n{"external_id": "b", "author": \n', "Line 2: not valid JSON"),
         ('{"external_id": "a", "author": "X", "body": "ok", "colour": "red"}\n', "Line 1: unknown column(s) 'colour'"),
         ('[{"external_id": "a", "author": "X", "body": ""}]', "Record 1: the body is empty"),
+        ('{"external_id": "a", "author": "X", "body": "ok"}\n"b"\n',
+         "Line 2: each line must be a JSON object with the column names as keys."),
+        ('[{"external_id": "a", "author": "X", "body": "ok"}, ["b"]]',
+         "Record 2: each record must be a JSON object with the column names as keys."),
+        ('[{"external_id": "a", "author": "X", "body": "ok", "colour": "red"}]', "Record 1: unknown column(s) 'colour'; "
+         "the columns are external_id, author, group, anchor, stance, body, suggestion, created_at (and optionally id, "
+         "parent, disposition, response)."),
+        ('{"external_id": "a", "author": "X", "body": {"text": "ok"}}\n', "Line 1: body must be text"),
+        ("author,body\nX,ok\n", "Line 1: the column 'external_id' is missing; it lets a re-import skip"),
+        (HEADER + "a,X,,purpose,support,\"" + "x" * 200_000 + "\n", "Line 2: this row cannot be read as CSV"),
     ],
 )
 def test_a_bad_row_rejects_the_whole_file(open_round, text, message):

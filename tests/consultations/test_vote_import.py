@@ -1,4 +1,4 @@
-"""Importing votes recorded elsewhere: a good file (CSV and JSON Lines), imported stakeholders, users
+"""Importing votes recorded elsewhere: a good file (CSV, JSON Lines, a JSON array), imported stakeholders, users
 by username, a repeated import, a changed position, and bad rows (reported with their line, nothing
 stored). Also the management command."""
 from io import StringIO
@@ -77,6 +77,24 @@ def test_json_lines(facilitator, open_round):
     assert set(Vote.objects.values_list("anchor", "position")) == {("purpose", "oppose"), ("", "support")}
 
 
+def test_a_json_array(facilitator, stakeholder, open_round):
+    data = ('[\n {"voter": "Noor Haddad", "group": "civil-society", "anchor": "purpose", "position": "oppose"},\n'
+            ' {"voter": "alice", "anchor": null, "position": "support", "rationale": null}\n]\n')
+    for filename, fmt in (("votes.json", None), ("", None), ("", "jsonl"), ("", "json")):
+        result = run(open_round, data, actor=facilitator, filename=filename, fmt=fmt)
+        assert result.format == "json" and result.rows == 2
+    assert set(Vote.objects.values_list("voter__display_name", "anchor", "position")) == {
+        ("Noor Haddad", "purpose", "oppose"), (stakeholder.stakeholder.display_name, "", "support")}
+    assert VoteChange.objects.count() == 2  # imported four times, stored once
+
+
+def test_an_unknown_format_is_refused(facilitator, open_round):
+    with pytest.raises(ValidationFailed) as info:
+        run(open_round, "voter,group,anchor,position\nRita,industry,purpose,support\n", actor=facilitator, fmt="xml")
+    assert (info.value.message, info.value.field) == ("Unknown format 'xml'; use csv, jsonl or json.", "format")
+    assert not Vote.objects.exists()
+
+
 def test_imports_are_allowed_on_closed_rounds(facilitator, v1):
     round = make_round(facilitator, v1, state=RoundState.CLOSED)
     assert run(round, "voter,group,anchor,position\nRita,industry,purpose,support\n", actor=facilitator).created == 1
@@ -111,6 +129,24 @@ def test_imports_are_refused_on_scheduled_rounds(facilitator, v1):
         ('{"voter": "Rita", "group": "industry", "position": "support"}\n{"voter": \n', "Line 2: not valid JSON"),
         ('{"voter": "Rita", "group": ["industry"], "position": "support"}\n', "Line 1: group must be text"),
         (b"voter,group,anchor,position\nR\xe9my,industry,purpose,support\n", "Line 2: the file is not valid UTF-8"),
+        ("voter,group,anchor,position\nRita,industry,purpose,support\n\nBo,industry,purpose,support,extra,more\n",
+         "Line 4: 6 values for 4 columns (a stray comma or quote?)."),
+        ("voter,group,anchor,position\nRita,industry,\"purpose\nstill\",support\nBo,industry,\"" + "x" * 200_000 + "\n",
+         "Line 4: this row cannot be read as CSV (field larger than field limit"),
+        ("group,anchor,voter\nindustry,purpose,Rita\n", "Line 1: the column 'position' is missing."),
+        ('{"voter": "Rita", "group": "industry", "position": "support"}\n["Bo"]\n',
+         "Line 2: each line must be a JSON object with the column names as keys."),
+        ('{"voter": "Rita", "group": "industry", "position": "support", "colour": "red"}\n',
+         "Line 1: unknown column(s) 'colour'; the columns are voter, group, anchor, position, rationale."),
+        ('[{"voter": "Rita", "group": "industry", "anchor": "purpose", "position": "support"},\n'
+         ' {"voter": "Bo", "group": "industry", "anchor": "purpose", "position": "maybe"}]',
+         "Record 2: unknown position 'maybe'"),
+        ('[{"voter": "Rita", "group": "industry", "anchor": "purpose", "position": "support"},\n'
+         ' {"voter": "rita", "group": "industry", "anchor": "purpose", "position": "oppose"}]',
+         "Record 2: rita already votes on 'purpose' on record 1"),
+        ('[{"voter": "Rita", "group": "industry", "position": "support"}, "Bo"]',
+         "Record 2: each record must be a JSON object"),
+        ('[{"voter": "Rita", "group": "industry", "position": true}]', "Record 1: position must be text, not true."),
     ],
 )
 def test_a_bad_row_is_reported_with_its_line_and_nothing_is_stored(facilitator, stakeholder, outsider, open_round,

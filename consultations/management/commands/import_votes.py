@@ -10,8 +10,8 @@ from workbench.errors import DomainError
 
 class Command(BaseCommand):
     help = (
-        "Import votes into an open or closed round from a CSV or JSON Lines file with the columns voter, group, "
-        "anchor, position, rationale (anchor empty = the whole version). Voters who are not users become imported "
+        "Import votes into an open or closed round from a CSV, JSON Lines or JSON array file with the columns "
+        "voter, group, anchor, position, rationale (anchor empty = the whole version). Voters who are not users become imported "
         "stakeholders. A bad row stops the import (nothing is stored) and is reported with its line number; "
         "importing the same file again changes nothing."
     )
@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("round_id", type=int)
         parser.add_argument("file", type=Path)
-        parser.add_argument("--format", choices=["csv", "jsonl"], default=None,
+        parser.add_argument("--format", choices=["csv", "jsonl", "json"], default=None,
                             help="The file's format (default: from its extension, else guessed from its content).")
 
     def handle(self, *args, round_id, file, format=None, **options):
