@@ -74,7 +74,7 @@ class RoundListView(generics.ListAPIView):
             raise ValidationFailed(exc.message, field="version") from None
         data["eligible_groups"] = _groups(data.get("eligible_groups"))
         round = services.round_create(actor=request.user, definition=definition, version=version, **data)
-        return Response(RoundSerializer(selectors.round_get(request.user, round.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(RoundSerializer(selectors.round_get(request.user, round.pk, counts=True)).data, status=status.HTTP_201_CREATED)
 
 
 class RoundDetailView(APIView):
@@ -82,7 +82,7 @@ class RoundDetailView(APIView):
 
     @extend_schema(responses={200: RoundSerializer, 404: ErrorSerializer})
     def get(self, request, pk):
-        return Response(RoundSerializer(selectors.round_get(request.user, pk)).data)
+        return Response(RoundSerializer(selectors.round_get(request.user, pk, counts=True)).data)
 
     @extend_schema(request=RoundWriteSerializer, responses={200: RoundSerializer, **ERRORS})
     def patch(self, request, pk):
@@ -96,7 +96,7 @@ class RoundDetailView(APIView):
         if "eligible_groups" in data:
             data["eligible_groups"] = _groups(data["eligible_groups"])
         services.round_update(actor=request.user, round=round, **data)
-        return Response(RoundSerializer(selectors.round_get(request.user, pk)).data)
+        return Response(RoundSerializer(selectors.round_get(request.user, pk, counts=True)).data)
 
 
 class RoundOpenView(APIView):
@@ -107,7 +107,7 @@ class RoundOpenView(APIView):
     @extend_schema(request=None, responses={200: RoundSerializer, **ERRORS})
     def post(self, request, pk):
         services.round_open(actor=request.user, round=selectors.round_get(request.user, pk))
-        return Response(RoundSerializer(selectors.round_get(request.user, pk)).data)
+        return Response(RoundSerializer(selectors.round_get(request.user, pk, counts=True)).data)
 
 
 class RoundCloseView(APIView):
@@ -118,7 +118,7 @@ class RoundCloseView(APIView):
     @extend_schema(request=None, responses={200: RoundSerializer, **ERRORS})
     def post(self, request, pk):
         services.round_close(actor=request.user, round=selectors.round_get(request.user, pk))
-        return Response(RoundSerializer(selectors.round_get(request.user, pk)).data)
+        return Response(RoundSerializer(selectors.round_get(request.user, pk, counts=True)).data)
 
 
 class RoundBulkDispositionView(APIView):

@@ -141,3 +141,20 @@ def test_exports_are_downloads_with_a_header_row(api, facilitator, stakeholder, 
 
     [record] = json.loads(data)
     assert record["body"] == "Café ✓" and record["disposition"] == "pending" and record["group"] == "developers"
+
+
+def test_round_counts_are_visible_comments_and_the_unanswered_among_them(facilitator, api, v1, stakeholder):
+    counted = make_round(facilitator, v1)
+    author = stakeholder.stakeholder
+    for fields in ({}, {}, {"disposition": "accepted", "response": "Done."}, {"hidden": True, "hidden_reason": "spam"},
+                   {"withdrawn_at": timezone.now()}):
+        Comment.objects.create(round=counted, anchor="", author=author, body="A comment.", stance="support",
+                               created_at=timezone.now(), **fields)
+    DraftingRound.objects.filter(pk=counted.pk).update(state=RoundState.CLOSED)
+    empty = make_round(facilitator, v1)
+
+    detail = api.get(f"/api/rounds/{counted.pk}/").json()
+    assert (detail["comment_count"], detail["unanswered_count"]) == (3, 2)
+    listed = {row["id"]: row for row in api.get("/api/rounds/").json()["results"]}
+    assert (listed[counted.pk]["comment_count"], listed[counted.pk]["unanswered_count"]) == (3, 2)
+    assert (listed[empty.pk]["comment_count"], listed[empty.pk]["unanswered_count"]) == (0, 0)
