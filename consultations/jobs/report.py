@@ -283,8 +283,9 @@ def _participation_html(p: dict) -> str:
         f"<td class=num>{g['comments']:,}</td><td class=num>{g['voters']:,}</td><td class=num>{g['votes']:,}</td></tr>"
         for slug, g in p["by_group"].items()
     )
-    table = ('<table class="data participation"><thead><tr><th>Group</th><th>Stakeholders</th><th>Commenters</th>'
-             f"<th>Comments</th><th>Voters</th><th>Votes</th></tr></thead><tbody>{rows}</tbody></table>") if rows else ""
+    table = ('<table class="data participation"><thead><tr><th>Group</th><th class=num>Stakeholders</th>'
+             "<th class=num>Commenters</th><th class=num>Comments</th><th class=num>Voters</th><th class=num>Votes</th>"
+             f"</tr></thead><tbody>{rows}</tbody></table>") if rows else ""
     return f"<p>{E(_took_part(p))}</p>{table}"
 
 
@@ -296,8 +297,9 @@ def _tally_html(t: dict) -> str:
         + f"<td class=num>{'—' if g['support_ratio'] is None else str(round(g['support_ratio'] * 100)) + '%'}</td></tr>"
         for slug, g in t["by_group"].items()
     )
-    table = ('<table class="data tally-groups"><thead><tr><th>Group</th><th>Split</th><th>Support</th><th>Oppose</th>'
-             f"<th>Abstain</th><th>Block</th><th>Support ratio</th></tr></thead><tbody>{groups}</tbody></table>") if groups else ""
+    table = ('<table class="data tally-groups"><thead><tr><th>Group</th><th>Split</th><th class=num>Support</th>'
+             "<th class=num>Oppose</th><th class=num>Abstain</th><th class=num>Block</th><th class=num>Support ratio</th>"
+             f"</tr></thead><tbody>{groups}</tbody></table>") if groups else ""
     return (f'<p class="tally"><span class="badge vote-status {E(t["status"])}">{E(STATUS_LABELS.get(t["status"], t["status"]))}</span> '
             f"{_bar(t['counts'], positions, 'vote-bar')} {E(t['needed'])}. "
             f'<span class="muted">Votes: {E(_counts_md(t["counts"]))}.</span></p>{table}')
