@@ -18,6 +18,7 @@ from ..models import Comment, Disposition, DraftingRound, RoundState, Stance, Vi
 
 VISIBLE = Q(hidden=False, withdrawn_at__isnull=True)
 THREAD_PAGE_SIZE = 20
+REPLIES_SHOWN = 10  # per comment on a thread page; the rest behind a link
 CARRIED_PER_CLAUSE = 3
 
 
@@ -199,10 +200,15 @@ class Thread:
     comments: list  # top-level comments of the page, each with .thread_replies
 
 
-def thread(user, round: DraftingRound, anchor: str, *, page_number=None, per_page: int = THREAD_PAGE_SIZE) -> Thread:
+def thread(user, round: DraftingRound, anchor: str, *, page_number=None, per_page: int = THREAD_PAGE_SIZE,
+           expand: int | None = None) -> Thread:
     """One clause's (or the whole version's) comments, top-level ones paginated, replies attached.
     Hidden and withdrawn comments stay in place as placeholders when visible replies hang from them.
-    Queries: a count, the page, two levels of replies and their revisions -- never one per comment."""
+    Each comment shows its first ``REPLIES_SHOWN`` replies (``more_replies`` says how many are left
+    out) unless it is the one in ``expand``, which shows them all: a comment with a thousand replies
+    does not make its page a thousand comments long.
+    Queries: a count, the page, per reply level one count and one ranked read, and the revisions --
+    never one per comment."""
     base = comment_queryset().filter(round=round, anchor=anchor).prefetch_related("revisions")
     top = base.filter(depth=0)
     if not is_facilitator(user):
@@ -215,16 +221,35 @@ def thread(user, round: DraftingRound, anchor: str, *, page_number=None, per_pag
     level = comments
     for _depth in (1, 2):
         ids = [c.pk for c in level]
-        replies = list(base.filter(parent_id__in=ids).order_by("created_at", "pk")) if ids else []
+        replies = _first_replies(base, ids, expand) if ids else []
+        totals = dict(
+            Comment.objects.filter(parent_id__in=ids).order_by().values("parent_id").annotate(n=Count("pk"))
+            .values_list("parent_id", "n")
+        ) if ids else {}
         by_parent: dict[int, list] = {}
         for reply in replies:
             by_parent.setdefault(reply.parent_id, []).append(reply)
         for c in level:
             c.thread_replies = by_parent.get(c.pk, [])
+            c.more_replies = max(0, totals.get(c.pk, 0) - len(c.thread_replies))
         level = replies
     for c in level:
         c.thread_replies = []
+        c.more_replies = 0
     return Thread(page=page, comments=comments)
+
+
+def _first_replies(base, parent_ids: list[int], expand: int | None) -> list:
+    """The replies to ``parent_ids`` in reading order: the first ``REPLIES_SHOWN`` of each parent,
+    all of them for the parent ``expand``."""
+    ranked = base.filter(parent_id__in=parent_ids).annotate(
+        reply_rank=Window(RowNumber(), partition_by=[F("parent_id")], order_by=[F("created_at"), F("pk")])
+    )
+    replies = list(ranked.filter(reply_rank__lte=REPLIES_SHOWN))
+    if expand in parent_ids:
+        replies = [r for r in replies if r.parent_id != expand] + list(base.filter(parent_id=expand))
+    replies.sort(key=lambda reply: (reply.created_at, reply.pk))
+    return replies
 
 
 def moderation_queue(user):

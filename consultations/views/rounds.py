@@ -176,7 +176,9 @@ def thread(request, pk, anchor=""):
         else:
             status = 400
     page_number = request.GET.get("page")
-    data = selectors.thread(request.user, round, anchor, page_number=page_number)
+    expand = request.GET.get("replies")
+    data = selectors.thread(request.user, round, anchor, page_number=page_number,
+                            expand=int(expand) if expand and expand.isdigit() else None)
     _decorate(request, data.comments, round=round, clause_markdown=clause.source_markdown if clause else "",
               stakeholder=stakeholder, can_take_part=problem is None)
     counts = selectors.clause_counts(round).get(anchor)

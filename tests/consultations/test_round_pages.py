@@ -81,6 +81,30 @@ def test_thread_is_paginated_and_its_queries_do_not_grow(client, facilitator, st
     assert "Point number 1002" in last
 
 
+def test_a_comment_shows_its_first_replies_and_links_to_the_rest(client, facilitator, stakeholder, open_round,
+                                                                  django_assert_max_num_queries):
+    from consultations.selectors.rounds import REPLIES_SHOWN
+
+    bulk_comments(open_round, facilitator, 2)
+    busy, quiet = Comment.objects.filter(round=open_round).order_by("created_at", "pk")
+    for i in range(REPLIES_SHOWN + 3):
+        comments.comment_create(actor=stakeholder, round=open_round, parent=busy, body=f"Reply number {i}")
+    comments.comment_create(actor=stakeholder, round=open_round, parent=quiet, body="The only reply")
+    url = f"/rounds/{open_round.pk}/thread/purpose/"
+
+    page = client.get(url).content.decode()
+    assert page.count("Reply number") == REPLIES_SHOWN
+    assert f"Reply number {REPLIES_SHOWN - 1}<" in page and f"Reply number {REPLIES_SHOWN}<" not in page
+    assert f'data-testid="more-replies-{busy.pk}"' in page and "Show 3 more replies" in page
+    assert f'data-testid="more-replies-{quiet.pk}"' not in page and "The only reply" in page
+
+    with django_assert_max_num_queries(30):
+        expanded = client.get(f"{url}?page=1&replies={busy.pk}").content.decode()
+    assert expanded.count("Reply number") == REPLIES_SHOWN + 3
+    assert f'data-testid="more-replies-{busy.pk}"' not in expanded
+    assert client.get(f"{url}?replies=nonsense").status_code == 200
+
+
 def test_post_reply_edit_and_withdraw_through_the_pages(stakeholder, other_stakeholder, open_round):
     alice = login(stakeholder)
     url = f"/rounds/{open_round.pk}/thread/purpose/"
