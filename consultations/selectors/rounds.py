@@ -114,10 +114,14 @@ def _counts_from(row: dict) -> Counts:
     )
 
 
-def clause_counts(round: DraftingRound) -> dict[str, Counts]:
-    """anchor ('' for the whole version) -> visible comments, unanswered ones, stance mix: ONE query."""
+def clause_counts(round: DraftingRound, *, anchor: str | None = None) -> dict[str, Counts]:
+    """anchor ('' for the whole version) -> visible comments, unanswered ones, stance mix: ONE query
+    (for one clause only when ``anchor`` is given)."""
+    comments = Comment.objects.filter(VISIBLE, round=round)
+    if anchor is not None:
+        comments = comments.filter(anchor=anchor)
     rows = (
-        Comment.objects.filter(VISIBLE, round=round)
+        comments
         .order_by()
         .values("anchor")
         .annotate(**_stance_aggregates())

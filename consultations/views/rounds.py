@@ -181,7 +181,7 @@ def thread(request, pk, anchor=""):
                             expand=int(expand) if expand and expand.isdigit() else None)
     _decorate(request, data.comments, round=round, clause_markdown=clause.source_markdown if clause else "",
               stakeholder=stakeholder, can_take_part=problem is None)
-    counts = selectors.clause_counts(round).get(anchor)
+    counts = selectors.clause_counts(round, anchor=anchor).get(anchor)
     return render(request, "consultations/thread.html", {
         "round": round, "definition": round.definition, "version": round.version, "clause": clause,
         "anchor": anchor, "page": data.page, "comments": data.comments, "form": form, "counts": counts,
