@@ -39,17 +39,34 @@ clause was merged into it (the new clause is ``merged``, the old one ``removed``
 clause's neighbours finds them when the clause they came from was matched earlier (by its anchor).
 
 The result is deterministic: every loop runs in index order and every tie is broken by index.
+
+The passes, the scoring of pairs and the result are here; around them, `align_types` holds the data
+(`ClauseRef`, `Pair`, `Alignment`; re-exported here), `align_candidates` what each side yields to
+match on and the candidate search of pass 4, and `align_order` the order-keeping algorithms
+(longest increasing subsequence, ordered assignment of repeated texts).
 """
 from __future__ import annotations
 
 import bisect
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from rapidfuzz import fuzz
+
+# The tuning knobs that moved out with their code (MAX_CANDIDATES, MAX_SHINGLE_FREQUENCY, NEIGHBOURS,
+# POSTING_BUDGET, MAX_ORDERED_ASSIGNMENT_CELLS) stay readable as align.X, like the ones kept here.
+from .align_candidates import (  # noqa: F401
+    MAX_CANDIDATES,
+    MAX_SHINGLE_FREQUENCY,
+    NEIGHBOURS,
+    POSTING_BUDGET,
+    Side,
+    candidates,
+    shingle_index,
+)
+from .align_order import MAX_ORDERED_ASSIGNMENT_CELLS, longest_increasing_subsequence, ordered_assignment  # noqa: F401
+from .align_types import Alignment, ClauseRef, MatchKind, Pair, Relation, fold
 
 __all__ = [
     "Alignment",
@@ -63,9 +80,6 @@ __all__ = [
     "longest_increasing_subsequence",
 ]
 
-Relation = Literal["equal", "modified", "moved", "split", "merged", "added", "removed"]
-MatchKind = Literal["key", "text", "reflow", "words", "similar", "contained", "in_place"]
-
 #: Similarity (rapidfuzz ``ratio``, 0-100) from which two clauses count as one clause edited.
 SIMILARITY_CUTOFF = 60.0
 #: ``partial_ratio`` (0-100) from which the shorter of two clauses counts as contained in the longer
@@ -75,14 +89,6 @@ CONTAINMENT_CUTOFF = 90.0
 #: at most this fraction of the longer text (of similar lengths, plain similarity decides).
 MIN_CONTAINED_CHARS = 24
 MAX_CONTAINED_FRACTION = 0.85
-#: A shingle in more unmatched old clauses than this proposes no candidates: it says nothing.
-MAX_SHINGLE_FREQUENCY = 64
-#: Postings read per new clause, rarest shingles first; bounds the candidate search.
-POSTING_BUDGET = 256
-#: Candidates kept per new clause from the shingle votes, plus this many unmatched old clauses on
-#: each side of the expected position.
-MAX_CANDIDATES = 8
-NEIGHBOURS = 2
 #: A candidate at the expected position gets this bonus, fading to none at PROXIMITY_RANGE clauses
 #: away: between two near-equal candidates, the clause edited in place wins over a look-alike.
 PROXIMITY_BONUS = 5.0
@@ -93,76 +99,6 @@ PROXIMITY_RANGE = 4.0
 #: IN_PLACE_WINDOW places either side of its relative position in the block.
 IN_PLACE_ALLOWANCE = 10.0
 IN_PLACE_WINDOW = 4
-#: Above this many cells, repeated texts pair up plainly in order instead of by nearest position.
-MAX_ORDERED_ASSIGNMENT_CELLS = 250_000
-
-_WORD_RE = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class ClauseRef:
-    """The minimum the engines need of a clause."""
-
-    key: str | None  # anchor, or None when unknown (e.g. a freshly parsed new version at import)
-    markdown: str  # the clause's exact own source
-    # Text to match on when the source differs (e.g. the parser's text without list markers);
-    # None means the source with whitespace folded.
-    text: str | None = None
-
-    @property
-    def matching_text(self) -> str:
-        return self.text if self.text is not None else fold(self.markdown)
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One line of an alignment: a new clause and the old clause it continues, or either alone.
-
-    ``relation`` is the headline; the flags say the rest (a merged clause may also have moved).
-    """
-
-    new_index: int | None
-    old_index: int | None
-    relation: Relation
-    moved: bool = False  # continues an old clause, out of the original order
-    whitespace_only: bool = False  # continues an old clause whose source differs only in whitespace
-    matched_by: MatchKind | None = None
-    split_from: int | None = None  # relation 'split': the old clause this one was split from
-    merged_from: tuple[int, ...] = ()  # relation 'merged': the other old clauses merged into this one
-    merged_into: int | None = None  # relation 'removed': the new clause this old one was merged into
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """Every new clause once (in new order), then every old clause that nothing continues."""
-
-    pairs: tuple[Pair, ...]
-
-    def __iter__(self) -> Iterator[Pair]:
-        return iter(self.pairs)
-
-    def continuation_of(self) -> dict[int, int]:
-        """new index -> index of the old clause it continues."""
-        return {p.new_index: p.old_index for p in self.pairs if p.new_index is not None and p.old_index is not None}
-
-    def for_new(self) -> list[Pair]:
-        """The pairs of the new clauses, indexed by new index."""
-        return [p for p in self.pairs if p.new_index is not None]
-
-    def removed(self) -> list[Pair]:
-        """The old clauses no new clause continues (merged ones included), in old order."""
-        return [p for p in self.pairs if p.new_index is None]
-
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for pair in self.pairs:
-            counts[pair.relation] += 1
-        return dict(counts)
-
-
-def fold(text: str) -> str:
-    """The text with every run of whitespace made one space, and none at either end."""
-    return " ".join(text.split())
 
 
 def align(
@@ -189,51 +125,9 @@ class _Edge:
     rank: float  # ratio plus the proximity bonus
 
 
-class _Side:
-    """One version's clauses, with what the passes derive from them computed on first use: most
-    clauses match on their source in pass 2, and never need more."""
-
-    def __init__(self, refs: Sequence[ClauseRef]) -> None:
-        self.refs = refs
-        self._texts: dict[int, str] = {}
-        self._words: dict[int, list[str]] = {}
-        self._word_sets: dict[int, frozenset[str]] = {}
-
-    def __len__(self) -> int:
-        return len(self.refs)
-
-    def text(self, i: int) -> str:
-        if i not in self._texts:
-            self._texts[i] = self.refs[i].matching_text
-        return self._texts[i]
-
-    def words(self, i: int) -> list[str]:
-        if i not in self._words:
-            self._words[i] = _WORD_RE.findall(self.text(i).casefold())
-        return self._words[i]
-
-    def word_set(self, i: int) -> frozenset[str]:
-        if i not in self._word_sets:
-            self._word_sets[i] = frozenset(self.words(i))
-        return self._word_sets[i]
-
-    def word_key(self, i: int) -> str | None:
-        """The words, without the markup and punctuation between them (None: no words)."""
-        words = self.words(i)
-        return " ".join(words) if words else None
-
-    def shingles(self, i: int) -> set[str]:
-        """Words and word pairs: pairs make an edited sentence findable even when the vocabulary is
-        small; single words keep one- and two-word clauses (headings) findable."""
-        words = self.words(i)
-        found = set(words)
-        found.update(f"{a} {b}" for a, b in zip(words, words[1:]))
-        return found
-
-
 class _Aligner:
     def __init__(self, old: Sequence[ClauseRef], new: Sequence[ClauseRef], cutoff: float) -> None:
-        self.old, self.new, self.cutoff = _Side(old), _Side(new), cutoff
+        self.old, self.new, self.cutoff = Side(old), Side(new), cutoff
         self.old_of_new: list[int | None] = [None] * len(new)
         self.new_of_old: list[int | None] = [None] * len(old)
         self.matched_by: dict[int, MatchKind] = {}
@@ -243,8 +137,8 @@ class _Aligner:
     def run(self) -> Alignment:
         self._match_keys()
         self._match_identical(lambda side, i: side.refs[i].markdown, "text")
-        self._match_identical(_Side.text, "reflow")
-        self._match_identical(_Side.word_key, "words")
+        self._match_identical(Side.text, "reflow")
+        self._match_identical(Side.word_key, "words")
         self._match_similar()
         self._match_in_place()
         self._note_neighbouring_splits_and_merges()
@@ -319,7 +213,7 @@ class _Aligner:
             if o is not None and self.new_of_old[o] is None:
                 self._link(n, o, "key")
 
-    def _match_identical(self, value: Callable[[_Side, int], str | None], how: MatchKind) -> None:
+    def _match_identical(self, value: Callable[[Side, int], str | None], how: MatchKind) -> None:
         """Pair unmatched clauses whose ``value`` is the same (None matches nothing)."""
         free_old, free_new = self._free_old(), self._free_new()
         if not free_old or not free_new:
@@ -343,7 +237,7 @@ class _Aligner:
             # Positions come from the unique matches just made: they are the landmarks.
             expected = self._expected_old_positions()
             for news, olds in repeated:
-                for n, o in _ordered_assignment(news, olds, lambda n, o: abs(expected[n] - o)):
+                for n, o in ordered_assignment(news, olds, lambda n, o: abs(expected[n] - o)):
                     self._link(n, o, how)
 
     # -- pass 4: similar text ---------------------------------------------------------------------
@@ -353,13 +247,10 @@ class _Aligner:
         if not free_old or not free_new:
             return
         expected = self._expected_old_positions()
-        index: dict[str, list[int]] = defaultdict(list)
-        for o in free_old:
-            for shingle in self.old.shingles(o):
-                index[shingle].append(o)
+        index = shingle_index(self.old, free_old)
         edges: list[_Edge] = []
         for n in free_new:
-            for o in self._candidates(n, expected[n], index, free_old):
+            for o in candidates(self.new.shingles(n), expected[n], index, free_old):
                 edge = self._score(n, o, expected[n])
                 if edge is not None:
                     edges.append(edge)
@@ -387,25 +278,6 @@ class _Aligner:
                     self.split_from.setdefault(e.new, e.old)
             elif self.new_of_old[e.old] is None and self.old_of_new[e.new] is not None:
                 self.merged_into.setdefault(e.old, e.new)
-
-    def _candidates(self, n: int, expected: float, index: dict[str, list[int]], free_old: list[int]) -> list[int]:
-        postings = sorted(
-            (len(found), shingle)
-            for shingle in self.new.shingles(n)
-            if (found := index.get(shingle)) is not None and len(found) <= MAX_SHINGLE_FREQUENCY
-        )
-        votes: dict[int, int] = defaultdict(int)
-        read = 0
-        for size, shingle in postings:
-            if read and read + size > POSTING_BUDGET:
-                break
-            for o in index[shingle]:
-                votes[o] += 1
-            read += size
-        ranked = sorted(votes, key=lambda o: (-votes[o], abs(o - expected), o))[:MAX_CANDIDATES]
-        at = bisect.bisect_left(free_old, expected)
-        nearby = free_old[max(0, at - NEIGHBOURS): at + NEIGHBOURS]
-        return list(dict.fromkeys(ranked + nearby))
 
     def _score(self, n: int, o: int, expected: float) -> _Edge | None:
         a, b = self.new.text(n), self.old.text(o)
@@ -545,76 +417,3 @@ class _Aligner:
             if n is None:
                 pairs.append(Pair(None, o, "removed", merged_into=self.merged_into.get(o)))
         return Alignment(tuple(pairs))
-
-
-def _ordered_assignment(news: list[int], olds: list[int], cost: Callable[[int, int], float]) -> list[tuple[int, int]]:
-    """Pair as many of ``news`` with ``olds`` as possible (all of the shorter list), keeping both in
-    order and minimising the summed cost; a dynamic programme over the two lists."""
-    if len(news) == len(olds) or len(news) * len(olds) > MAX_ORDERED_ASSIGNMENT_CELLS:
-        return list(zip(news, olds))
-    swap = len(news) > len(olds)
-    short, long_ = (olds, news) if swap else (news, olds)
-
-    def pair_cost(i: int, j: int) -> float:
-        return cost(long_[j], short[i]) if swap else cost(short[i], long_[j])
-
-    inf = float("inf")
-    s, m = len(short), len(long_)
-    # best[i][j]: least cost pairing short[:i] within long_[:j]; took[i][j]: long_[j-1] was used.
-    best = [[0.0] * (m + 1)] + [[inf] * (m + 1) for _ in range(s)]
-    took = [[False] * (m + 1) for _ in range(s + 1)]
-    for i in range(1, s + 1):
-        row, above = best[i], best[i - 1]
-        for j in range(i, m - (s - i) + 1):
-            skip = row[j - 1]
-            use = above[j - 1] + pair_cost(i - 1, j - 1)
-            if use < skip:  # on a tie, skipping keeps the earlier copy paired
-                row[j], took[i][j] = use, True
-            else:
-                row[j] = skip
-    result: list[tuple[int, int]] = []
-    i, j = s, m
-    while i > 0:
-        if took[i][j]:
-            result.append((long_[j - 1], short[i - 1]) if swap else (short[i - 1], long_[j - 1]))
-            i -= 1
-        j -= 1
-    result.reverse()
-    return result
-
-
-def longest_increasing_subsequence(seq: Sequence[int], weights: Sequence[int] | None = None) -> set[int]:
-    """Indices (into ``seq``) of a strictly increasing subsequence of its values: the longest one,
-    or with ``weights`` the heaviest. O(n log n), with a Fenwick tree of best runs by value; ties go
-    to the run ending latest."""
-    if weights is None:
-        weights = [1] * len(seq)
-    ranks = {value: rank for rank, value in enumerate(sorted(set(seq)), start=1)}
-    size = len(ranks)
-    tree: list[tuple[int, int]] = [(0, -1)] * (size + 1)  # (weight of the best run, index of its end)
-    previous = [-1] * len(seq)
-    best: tuple[int, int] = (0, -1)
-    for i, value in enumerate(seq):
-        rank = ranks[value]
-        # The best run ending on a smaller value.
-        found: tuple[int, int] = (0, -1)
-        k = rank - 1
-        while k > 0:
-            if tree[k] > found:
-                found = tree[k]
-            k -= k & -k
-        run = (found[0] + weights[i], i)
-        previous[i] = found[1]
-        if run > best:
-            best = run
-        k = rank
-        while k <= size:
-            if run > tree[k]:
-                tree[k] = run
-            k += k & -k
-    members: set[int] = set()
-    i = best[1]
-    while i != -1:
-        members.add(i)
-        i = previous[i]
-    return members
