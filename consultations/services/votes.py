@@ -27,19 +27,20 @@ from django.utils import timezone
 
 from definitions.models import Clause
 from workbench import audit, tabular
-from workbench import services as people
 from workbench.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from workbench.models import Stakeholder, StakeholderGroup
 from workbench.roles import is_facilitator
 from workbench.tabular import TabularError
 
 from ..models import WHOLE_VERSION, DraftingRound, Position, RoundState, Vote, VoteChange
+from . import bulk
 from .comments import _lock_round_shared
 
 BLOCK_RATIONALE_MIN = 20
 IMPORT_COLUMNS = ("voter", "group", "anchor", "position", "rationale")
 IMPORTABLE_STATES = (RoundState.OPEN, RoundState.CLOSED)
-CHUNK = 2000
+CHUNK = 2000  # rows per INSERT where the ORM writes them
+QUERY_CHUNK = 5000  # values per IN (...) when reading
 
 
 @dataclass
@@ -201,18 +202,32 @@ def round_for_vote(round_id) -> DraftingRound:
 # -- import --------------------------------------------------------------------------------------
 
 COLUMNS = tabular.Columns(names=IMPORT_COLUMNS, required=("voter", "position"))
+POSITIONS = frozenset(Position.values)
+# What is written for a new vote, and for a history row (the same less updated_at), in this order.
+VOTE_FIELDS = ("round_id", "anchor", "voter_id", "group_id", "position", "rationale", "created_at", "updated_at")
+HISTORY_FIELDS = VOTE_FIELDS[:-1]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     voter: str
     key: str  # how the voter is found: "user:<username, case-folded>" or an import key
-    group_id: int | None
+    group_id: int
     anchor: str
     position: str
     rationale: str
     voter_id: int | None = None
+
+
+@dataclass
+class _Checks:
+    """What every row of one import is checked against, read once."""
+    round: DraftingRound
+    anchors: set[str]
+    groups: dict[str, StakeholderGroup]  # by slug and by name, case-folded
+    users: dict[str, tuple[str, Stakeholder | None]]  # username, case-folded: (voter key, profile)
+    eligible_ids: set[int]
 
 
 def _normal_name(name: str) -> str:
@@ -240,144 +255,187 @@ def vote_import(*, actor, round: DraftingRound, file_bytes: bytes | str, filenam
         raise ValidationFailed(f"The file is {len(file_bytes):,} bytes; the limit is {limit:,}.", field="file")
     round = round_for_vote(round.pk)
     if round.state not in IMPORTABLE_STATES:
-        raise Conflict(f"Round {round.number} is {round.state}; votes can be imported into open or closed rounds only.")
+        raise Conflict(_not_importable(round))
     kind, reader = tabular.read_file(file_bytes, COLUMNS, filename=filename, fmt=fmt)
 
-    anchors = set(Clause.objects.filter(version_id=round.version_id).values_list("anchor", flat=True)) | {WHOLE_VERSION}
-    groups: dict[str, StakeholderGroup] = {}
-    for group in StakeholderGroup.objects.all():
-        groups[group.slug.casefold()] = group
-        groups.setdefault(group.name.casefold(), group)
-    eligible_ids = set(round.eligible_groups.values_list("pk", flat=True))
-    users = {}
-
-    # 1. Read and check every row; nothing is stored unless all pass.
-    raw_rows = list(reader)
+    # 1. Read every row, then check each in file order; nothing is stored unless all pass. Whether a
+    # voter is a user decides how their row is checked, so the users named in the file (only those)
+    # are looked up in between.
+    raw_rows = []
+    for line, values, unit in reader:
+        get = values.get
+        raw_rows.append((line, unit, " ".join((get("voter") or "").split()), get("group") or "",
+                         get("anchor") or "", get("position") or "", get("rationale") or ""))
     if not raw_rows:
         raise ValidationFailed("The file has no votes to import.", field="file")
-    names = {" ".join((raw.get("voter") or "").split()).casefold() for _, raw, _ in raw_rows} - {""}
-    User = get_user_model()
-    name_list = sorted(names)
-    for start in range(0, len(name_list), CHUNK):
-        for user in User.objects.annotate(lname=Lower("username")).filter(lname__in=name_list[start:start + CHUNK]):
-            users[user.username.casefold()] = user
-    profiles = {s.user_id: s for s in Stakeholder.objects.filter(user__in=list(users.values())).select_related("group")}
-
+    checks = _Checks(
+        round=round,
+        anchors=set(Clause.objects.filter(version_id=round.version_id).values_list("anchor", flat=True)) | {WHOLE_VERSION},
+        groups=_groups_by_name(),
+        users=_users_named({raw[2].casefold() for raw in raw_rows} - {""}),
+        eligible_ids=set(round.eligible_groups.values_list("pk", flat=True)),
+    )
     rows: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, raw, unit in raw_rows:
-        row = _check_row(line, unit, raw, anchors=anchors, groups=groups, users=users, profiles=profiles,
-                         eligible_ids=eligible_ids, round=round)
+    for raw in raw_rows:
+        row = _check_row(*raw, checks)
         target = (row.key, row.anchor)
         if target in seen:
+            line, unit = raw[0], raw[1]
             where = "the whole version" if not row.anchor else f"{row.anchor!r}"
             raise TabularError(line, f"{row.voter} already votes on {where} on {unit.lower()} {seen[target]}; one "
                                      "vote per voter and target in a file.", unit=unit)
-        seen[target] = line
+        seen[target] = row.line
         rows.append(row)
+    del raw_rows, seen
 
-    # 2. Store: one import per round at a time, and no vote cast in between (votes take FOR SHARE).
+    # 2. Store, in one transaction.
     result = ImportResult(rows=len(rows), format=kind)
     with transaction.atomic():
-        DraftingRound.objects.select_for_update().filter(pk=round.pk).first()
-        result.stakeholders_created = _resolve_voters(rows, users, profiles)
-        voter_ids = sorted({row.voter_id for row in rows})
-        existing: dict[tuple[int, str], Vote] = {}
-        for start in range(0, len(voter_ids), CHUNK):
-            for vote in Vote.objects.select_for_update().filter(round=round, voter_id__in=voter_ids[start:start + CHUNK]):
-                existing[(vote.voter_id, vote.anchor)] = vote
+        # One import per round at a time, and no vote cast while it runs: a cast takes the round FOR
+        # SHARE (vote_cast), so it waits for this lock, and this lock waits for casts under way. The
+        # votes read below stay the round's current ones until the commit, and the new ones cannot
+        # meet a cast's on the unique constraint one_current_vote_per_voter_and_target.
+        locked = DraftingRound.objects.select_for_update().filter(pk=round.pk).values_list("state", flat=True).first()
+        if locked not in IMPORTABLE_STATES:  # consolidated (or gone) while the file was being checked
+            round.state = locked
+            raise Conflict(_not_importable(round))
+        result.stakeholders_created = _resolve_voters(rows, checks.users)
+        existing = _current_votes(round.pk, {row.voter_id for row in rows})
         now = timezone.now()
         new, changed, history = [], [], []
         for row in rows:
-            vote = existing.get((row.voter_id, row.anchor))
-            if vote is None:
-                new.append(Vote(round=round, anchor=row.anchor, voter_id=row.voter_id, group_id=row.group_id,
-                                position=row.position, rationale=row.rationale))
-            elif (vote.position, vote.rationale, vote.group_id) != (row.position, row.rationale, row.group_id):
-                vote.position, vote.rationale, vote.group_id, vote.updated_at = row.position, row.rationale, row.group_id, now
-                changed.append(vote)
+            stored = existing.get((row.voter_id, row.anchor))
+            entry = (round.pk, row.anchor, row.voter_id, row.group_id, row.position, row.rationale, now)
+            if stored is None:
+                new.append(entry + (now,))
+            elif stored[1:] != (row.position, row.rationale, row.group_id):
+                changed.append((stored[0], row.position, row.rationale, row.group_id))
             else:
                 result.unchanged += 1
                 continue
-            history.append(VoteChange(round=round, anchor=row.anchor, voter_id=row.voter_id, group_id=row.group_id,
-                                      position=row.position, rationale=row.rationale))
-        Vote.objects.bulk_create(new, batch_size=CHUNK)
-        Vote.objects.bulk_update(changed, ["position", "rationale", "group", "updated_at"], batch_size=CHUNK)
-        VoteChange.objects.bulk_create(history, batch_size=CHUNK)
+            history.append(entry)
+        del existing, rows
+        # COPY on PostgreSQL (see bulk): new votes, changed ones through one UPDATE, then the history.
+        bulk.insert_rows(Vote, VOTE_FIELDS, new)
+        bulk.update_rows(Vote, ("position", "rationale", "group_id"), changed, also={"updated_at": now})
+        bulk.insert_rows(VoteChange, HISTORY_FIELDS, history)
         result.created, result.changed = len(new), len(changed)
         audit.record(actor=actor, verb="votes.imported", target=round, scope=round.definition.audit_scope,
                      data={**result.as_dict(), "filename": (filename or "")[:200]})
     return result
 
 
-def _check_row(line, unit, raw, *, anchors, groups, users, profiles, eligible_ids, round) -> _Row:
-    get = lambda name: (raw.get(name) or "")  # noqa: E731
-    fail = lambda message: TabularError(line, message, unit=unit)  # noqa: E731
-    voter = " ".join(get("voter").split())
+def _not_importable(round: DraftingRound) -> str:
+    return f"Round {round.number} is {round.state}; votes can be imported into open or closed rounds only."
+
+
+def _groups_by_name() -> dict[str, StakeholderGroup]:
+    groups: dict[str, StakeholderGroup] = {}
+    for group in StakeholderGroup.objects.all():
+        groups[group.slug.casefold()] = group
+        groups.setdefault(group.name.casefold(), group)
+    return groups
+
+
+def _users_named(names: set[str]) -> dict[str, tuple[str, Stakeholder | None]]:
+    """The users whose usernames (case-folded) are among ``names`` -- only those, however many
+    users the site has -- with their voter key and their profile (None if they have none yet)."""
+    User = get_user_model()
+    name_list = sorted(names)
+    found: dict[int, str] = {}
+    for start in range(0, len(name_list), QUERY_CHUNK):
+        chunk = name_list[start:start + QUERY_CHUNK]
+        found.update(User.objects.annotate(lname=Lower("username")).filter(lname__in=chunk).values_list("pk", "username"))
+    profiles = {s.user_id: s for s in Stakeholder.objects.filter(user_id__in=list(found)).select_related("group")}
+    return {name.casefold(): ("user:" + name.casefold(), profiles.get(pk)) for pk, name in found.items()}
+
+
+def _check_row(line, unit, voter, group_text, anchor, position, rationale, checks: _Checks) -> _Row:
+    """One row as it will be stored, or a TabularError naming its line and what is wrong."""
+    def fail(message):
+        return TabularError(line, message, unit=unit)
+
     if not voter:
         raise fail("voter is empty.")
     if len(voter) > 150:
         raise fail("voter is longer than 150 characters.")
-    group_text = get("group").strip()
+    group_text = group_text.strip()
     group = None
     if group_text:
-        group = groups.get(group_text.casefold())
+        group = checks.groups.get(group_text.casefold())
         if group is None:
             raise fail(f"unknown stakeholder group {group_text!r}.")
-    user = users.get(voter.casefold())
+    folded = voter.casefold()
+    user = checks.users.get(folded)
     if user is not None:
-        profile = profiles.get(user.pk)
+        key, profile = user
         own = profile.group if profile else None
         if own is None:
             raise fail(f"{voter} is a user with no stakeholder group; they choose one in their profile first.")
         if group is not None and group.pk != own.pk:
             raise fail(f"{voter} is a user in {own.slug}, not {group.slug}.")
-        group, key = own, "user:" + user.username.casefold()
+        group = own
     else:
         if group is None:
             raise fail(f"{voter} is not a user, so the row needs their stakeholder group.")
         key = import_key(voter)
-    if eligible_ids and group.pk not in eligible_ids:
+    round = checks.round
+    if checks.eligible_ids and group.pk not in checks.eligible_ids:
         raise fail(f"round {round.number} is not open to {group.slug}.")
-    anchor = get("anchor").strip()
-    if anchor not in anchors:
+    anchor = anchor.strip()
+    if anchor not in checks.anchors:
         raise fail(f"version {round.version.label} has no clause with the anchor {anchor!r}.")
-    position_text = get("position").strip().lower()
-    if position_text not in Position.values:
-        raise fail(f"unknown position {get('position').strip()!r}; use one of {', '.join(Position.values)}.")
-    try:
-        rationale = clean_rationale(position_text, get("rationale"))
-    except ValidationFailed as exc:
-        raise fail(exc.message[0].lower() + exc.message[1:]) from None
+    position_text = position.strip().lower()
+    if position_text not in POSITIONS:
+        raise fail(f"unknown position {position.strip()!r}; use one of {', '.join(Position.values)}.")
+    if rationale or position_text == Position.BLOCK:  # an empty rationale is fine but for blocks
+        try:
+            rationale = clean_rationale(position_text, rationale)
+        except ValidationFailed as exc:
+            raise fail(exc.message[0].lower() + exc.message[1:]) from None
     return _Row(line=line, voter=voter, key=key, group_id=group.pk, anchor=anchor, position=position_text,
                 rationale=rationale)
 
 
-def _resolve_voters(rows: list[_Row], users: dict, profiles: dict) -> int:
-    """Set each row's voter id: users' stakeholders, then imported stakeholders by key, creating the
+def _resolve_voters(rows: list[_Row], users: dict[str, tuple[str, Stakeholder | None]]) -> int:
+    """Set each row's voter id: users' profiles, then imported stakeholders by key, creating the
     missing ones in bulk. Returns how many stakeholders were created."""
-    by_user = {"user:" + name: user for name, user in users.items()}
-    ids: dict[str, int] = {}
-    for key, user in by_user.items():
-        profile = profiles.get(user.pk)
-        ids[key] = profile.pk if profile else people.stakeholder_for(user).pk
-    wanted = {}
+    # A user without a profile never gets here: their rows fail the check (no stakeholder group).
+    ids: dict[str, int] = {key: profile.pk for key, profile in users.values() if profile is not None}
+    wanted: dict[str, _Row] = {}
     for row in rows:
         if row.key not in ids:
             wanted.setdefault(row.key, row)
-    keys = list(wanted)
-    known: dict[str, int] = {}
-    for start in range(0, len(keys), CHUNK):
-        known.update(Stakeholder.objects.filter(import_key__in=keys[start:start + CHUNK]).values_list("import_key", "pk"))
+    known = _stakeholder_ids(list(wanted))
     missing = [Stakeholder(display_name=row.voter, group_id=row.group_id, import_key=key)
                for key, row in wanted.items() if key not in known]
     # ignore_conflicts: another import creating the same person at once is fine; read the ids back.
-    Stakeholder.objects.bulk_create(missing, batch_size=CHUNK, ignore_conflicts=True)
+    bulk.insert_objects(Stakeholder, missing, ignore_conflicts=True, batch_size=CHUNK)
     if missing:
-        new_keys = [s.import_key for s in missing]
-        for start in range(0, len(new_keys), CHUNK):
-            known.update(Stakeholder.objects.filter(import_key__in=new_keys[start:start + CHUNK]).values_list("import_key", "pk"))
+        known.update(_stakeholder_ids([s.import_key for s in missing]))
     ids.update(known)
     for row in rows:
         row.voter_id = ids[row.key]
     return len(missing)
+
+
+def _stakeholder_ids(keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), QUERY_CHUNK):
+        found.update(Stakeholder.objects.filter(import_key__in=keys[start:start + QUERY_CHUNK])
+                     .values_list("import_key", "pk"))
+    return found
+
+
+def _current_votes(round_id: int, voter_ids: set[int]) -> dict[tuple[int, str], tuple[int, str, str, int | None]]:
+    """(voter id, anchor) -> (vote id, position, rationale, group id) of these voters' votes in the round."""
+    ids = sorted(voter_ids)
+    found = {}
+    for start in range(0, len(ids), QUERY_CHUNK):
+        for pk, voter_id, anchor, position, rationale, group_id in (
+            Vote.objects.filter(round_id=round_id, voter_id__in=ids[start:start + QUERY_CHUNK]).order_by()
+            .values_list("pk", "voter_id", "anchor", "position", "rationale", "group_id")
+        ):
+            found[(voter_id, anchor)] = (pk, position, rationale, group_id)
+    return found

@@ -1,12 +1,17 @@
 """Importing votes recorded elsewhere: a good file (CSV, JSON Lines, a JSON array), imported stakeholders, users
 by username, a repeated import, a changed position, and bad rows (reported with their line, nothing
-stored). Also the management command."""
+stored). Also the management command, the bulk update path (history, updated_at, unchanged rows left
+alone), and imports racing a vote cast on PostgreSQL."""
+import threading
+import time
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
 from consultations.models import RoundState, Vote, VoteChange
+from consultations.services import bulk
 from consultations.services import votes as services
 from workbench.errors import Conflict, ValidationFailed
 from workbench.models import AuditEvent, Stakeholder
@@ -195,3 +200,168 @@ def test_the_import_votes_command(tmp_path, open_round):
     assert Vote.objects.count() == 2
     with pytest.raises(CommandError, match="No round 999999"):
         call_command("import_votes", "999999", str(good))
+
+
+def test_changes_are_updated_in_place_with_history_and_updated_at(facilitator, stakeholder, open_round):
+    first = ("voter,group,anchor,position,rationale\n"
+             "Rita,industry,purpose,support,\nRita,industry,,oppose,Too broad.\nSam,developers,purpose,abstain,\n"
+             "alice,,purpose,support,\n")
+    run(open_round, first, actor=facilitator)
+    before = {(v.voter.display_name, v.anchor): v for v in Vote.objects.select_related("voter")}
+    Vote.objects.update(updated_at=before[("Rita", "")].updated_at.replace(year=2020))  # so a change shows
+    stamped = {v.pk: v.updated_at for v in Vote.objects.all()}
+    second = ("voter,group,anchor,position,rationale\n"
+              "Rita,industry,purpose,block,Samples need a documented size limit.\n"  # position and rationale
+              "Rita,industry,,oppose,Too broad.\n"  # the same: untouched
+              "Sam,industry,purpose,abstain,\n"  # only the group
+              "alice,,purpose,support,\n"  # the same: untouched
+              "Noor,civil-society,purpose,oppose,\n")  # new
+    result = run(open_round, second, actor=facilitator)
+    assert (result.created, result.changed, result.unchanged) == (1, 2, 2)
+    after = {(v.voter.display_name, v.anchor): v for v in Vote.objects.select_related("voter", "group")}
+    rita = after[("Rita", "purpose")]
+    assert (rita.pk, rita.position, rita.rationale) == (before[("Rita", "purpose")].pk, "block",
+                                                         "Samples need a documented size limit.")
+    assert after[("Sam", "purpose")].group.slug == "industry"
+    for key in (("Rita", "purpose"), ("Sam", "purpose")):
+        assert after[key].updated_at > stamped[after[key].pk]
+        assert after[key].created_at == before[key].created_at
+    for key in (("Rita", ""), ("Alice", "purpose")):
+        assert after[key].updated_at == stamped[after[key].pk]
+    history = list(VoteChange.objects.order_by("id").values_list("voter__display_name", "anchor", "position",
+                                                                 "group__slug"))
+    assert history[4:] == [("Rita", "purpose", "block", "industry"), ("Sam", "purpose", "abstain", "industry"),
+                           ("Noor", "purpose", "oppose", "civil-society")]
+    assert current_counts(open_round) == recount_from_history(open_round)
+
+
+def test_a_round_consolidated_while_the_file_was_checked_takes_nothing(facilitator, open_round, monkeypatch):
+    checked = services._check_row
+
+    def consolidate_meanwhile(*args):
+        type(open_round).objects.filter(pk=open_round.pk).update(state=RoundState.CONSOLIDATED)
+        return checked(*args)
+
+    monkeypatch.setattr(services, "_check_row", consolidate_meanwhile)
+    with pytest.raises(Conflict, match="is consolidated; votes can be imported into open or closed rounds only"):
+        run(open_round, "voter,group,anchor,position\nRita,industry,purpose,support\n", actor=facilitator)
+    assert not Vote.objects.exists() and not Stakeholder.objects.filter(user__isnull=True).exists()
+
+
+def test_a_stakeholder_created_by_another_import_meanwhile_is_used_not_duplicated(facilitator, open_round, monkeypatch):
+    """Between looking imported stakeholders up and creating the missing ones, another import (of
+    comments, or into another round) may create the same person: the insert skips them (ON CONFLICT
+    DO NOTHING, on PostgreSQL through a temporary table) and their id is read back."""
+    rita = Stakeholder.objects.create(display_name="Rita", group=ensure_group("industry"), import_key="import:rita")
+    looked_up = services._stakeholder_ids
+    calls = []
+
+    def not_yet_there(keys):
+        calls.append(keys)
+        return {} if len(calls) == 1 else looked_up(keys)
+
+    monkeypatch.setattr(services, "_stakeholder_ids", not_yet_there)
+    result = run(open_round, "voter,group,anchor,position\nRita,industry,purpose,support\nSam,industry,,oppose\n",
+                 actor=facilitator)
+    assert result.created == 2
+    assert Stakeholder.objects.filter(import_key="import:rita").count() == 1
+    assert Vote.objects.get(anchor="purpose").voter_id == rita.pk
+    assert Vote.objects.get(anchor="").voter.import_key == "import:sam"
+
+
+# -- an import racing a vote cast (PostgreSQL: real row locks, separate connections) ---------------
+
+RACE_FILE = "voter,group,anchor,position\nalice,,purpose,oppose\nRita,industry,purpose,support\n"
+
+
+def _in_thread(target, outcome: dict, name: str) -> threading.Thread:
+    def work():
+        try:
+            outcome[name] = target()
+        except Exception as exc:  # noqa: BLE001 -- reported by the test
+            outcome[name] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_until_someone_waits_for_a_lock(timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("nobody waited for a lock")
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_for_a_cast_under_way_and_then_changes_it(facilitator, stakeholder, open_round):
+    assert connection.vendor == "postgresql"
+    cast_done, release, outcome = threading.Event(), threading.Event(), {}
+
+    def cast_and_hold():
+        with transaction.atomic():  # the cast's vote is written but not committed until released
+            result = services.vote_cast(actor=stakeholder, round=open_round, anchor="purpose", position="support")
+            cast_done.set()
+            release.wait(30)
+        return result
+
+    caster = _in_thread(cast_and_hold, outcome, "cast")
+    assert cast_done.wait(15)
+    importer = _in_thread(lambda: run(open_round, RACE_FILE, actor=facilitator), outcome, "import")
+    _wait_until_someone_waits_for_a_lock()  # the import, for the round the cast holds
+    assert "import" not in outcome
+    release.set()
+    caster.join(30)
+    importer.join(30)
+    assert outcome["cast"].created, outcome
+    result = outcome["import"]
+    assert not isinstance(result, Exception), result
+    assert (result.created, result.changed, result.unchanged) == (1, 1, 0)  # Rita new; alice's cast changed
+    alice = stakeholder.stakeholder.pk
+    assert Vote.objects.get(voter_id=alice, anchor="purpose").position == "oppose"
+    assert list(VoteChange.objects.filter(voter_id=alice).order_by("id").values_list("position", flat=True)) == [
+        "support", "oppose"]
+    assert current_counts(open_round) == recount_from_history(open_round)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_cast_during_an_import_waits_and_then_changes_the_imported_vote(facilitator, stakeholder, open_round,
+                                                                          monkeypatch):
+    assert connection.vendor == "postgresql"
+    storing, release, outcome = threading.Event(), threading.Event(), {}
+    insert_rows = bulk.insert_rows
+
+    def insert_and_hold(*args, **kwargs):  # the import has written its votes and holds the round
+        insert_rows(*args, **kwargs)
+        storing.set()
+        release.wait(30)
+
+    monkeypatch.setattr(bulk, "insert_rows", insert_and_hold)
+    importer = _in_thread(lambda: run(open_round, RACE_FILE, actor=facilitator), outcome, "import")
+    assert storing.wait(15)
+    caster = _in_thread(lambda: services.vote_cast(actor=stakeholder, round=open_round, anchor="purpose",
+                                                   position="abstain"), outcome, "cast")
+    _wait_until_someone_waits_for_a_lock()  # the cast, for the round the import holds
+    assert "cast" not in outcome
+    release.set()
+    importer.join(30)
+    caster.join(30)
+    result, cast = outcome["import"], outcome["cast"]
+    assert not isinstance(result, Exception), result
+    assert not isinstance(cast, Exception), cast
+    assert (result.created, result.changed) == (2, 0)
+    assert (cast.created, cast.changed, cast.previous) == (False, True, "oppose")
+    alice = stakeholder.stakeholder.pk
+    assert Vote.objects.get(voter_id=alice, anchor="purpose").position == "abstain"
+    assert list(VoteChange.objects.filter(voter_id=alice).order_by("id").values_list("position", flat=True)) == [
+        "oppose", "abstain"]
+    assert current_counts(open_round) == recount_from_history(open_round)
