@@ -35,11 +35,12 @@ worker: install
 bench: install
 	$(BIN)/python bench/diff_bench.py
 
-# Re-pin every installed package after requirements.txt changed (in a fresh venv: make clean first).
+# Re-pin every package requirements.txt resolves to, from a throwaway venv (yours is left alone).
 lock:
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	{ sed -n 1,3p constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet -r requirements.txt
+	{ sed -n 1,3p constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) workbench.sqlite3 staticfiles .pytest_cache
